@@ -1,0 +1,56 @@
+"""Every path the project reads or writes, named in one place.
+
+The workflow, the CLI and the tests build file names only through these functions, so the layout of
+`results/` can be read here at a glance.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The checkout holding `config/` (override with SCULPT_PROJECT_ROOT)."""
+    env = os.environ.get("SCULPT_PROJECT_ROOT")
+    if env:
+        return Path(env)
+    candidate = _PACKAGE_DIR.parent
+    if (candidate / "config" / "graphs").is_dir():
+        return candidate
+    return Path.cwd()
+
+
+def config_dir() -> Path:
+    return project_root() / "config"
+
+
+def graphs_dir() -> Path:
+    """Function-graph files `<name>.yaml` (override with SCULPT_GRAPHS_DIR)."""
+    env = os.environ.get("SCULPT_GRAPHS_DIR")
+    return Path(env) if env else config_dir() / "graphs"
+
+
+def results_dir() -> Path:
+    return Path(os.environ.get("SCULPT_RESULTS_DIR", "results"))
+
+
+# --- results/graphs/<graph>/: derived from the graph file alone -------------------------------
+
+
+def graph_results_dir(graph: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "graphs" / graph
+
+
+def truth_table_csv(graph: str, root: Path | None = None) -> Path:
+    return graph_results_dir(graph, root) / "truth_table.csv"
+
+
+def structure_json(graph: str, root: Path | None = None) -> Path:
+    return graph_results_dir(graph, root) / "structure.json"
+
+
+def function_graph_drawing(graph: str, suffix: str = "png", root: Path | None = None) -> Path:
+    return graph_results_dir(graph, root) / f"function_graph.{suffix}"

@@ -1,0 +1,162 @@
+"""Graph-file validation (one line naming file, entry and problem) and the derived structure."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from neural_sculpting.function_graph import GraphError, load_graph
+from neural_sculpting.hierarchy import task_hierarchy
+
+VALID = """\
+name: {name}
+inputs: 4
+gates:
+  a1: {{op: and, in: [x0, x1, ~x2, ~x3]}}
+  a2: {{op: and, in: [x0, ~x1, x2, ~x3]}}
+  f0: {{op: or, in: [a1, a2]}}
+outputs: [f0, ~f0]
+modules:
+  g: [a1, a2]
+  f0: [f0]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "tiny") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_valid_file_loads(tmp_path):
+    graph = load_graph(str(write(tmp_path, VALID.format(name="tiny"))))
+    assert graph.n_inputs == 4
+    assert graph.n_outputs == 2
+    assert [str(lit) for lit in graph.outputs] == ["f0", "~f0"]
+
+
+# (mutation of the valid file, entry the message must name, words the problem must contain)
+MALFORMED = [
+    (VALID.replace("in: [a1, a2]", "in: [a1, a9]"), "gates.f0", "unknown node 'a9'"),
+    (VALID.replace("in: [a1, a2]", "in: [a1, f0]"), "gates", "cycle"),
+    (VALID.replace("op: or", "op: xor"), "gates.f0", "unknown op 'xor'"),
+    (VALID.replace("in: [a1, a2]", "in: [a1]"), "gates.f0", "at least two inputs"),
+    (VALID.replace("  a2: {{op: and", "  a1: {{op: and"), "(file)", "duplicate name 'a1'"),
+    (VALID.replace("  f0: [f0]", "  f0: [f0, a2]"), "modules.f0", "already in module 'g'"),
+    (VALID.replace("inputs: 4", "inputs: -1"), "inputs", "not a positive integer"),
+    (VALID.replace("inputs: 4", "inputs: two"), "inputs", "not a positive integer"),
+    (VALID.replace("outputs: [f0, ~f0]", "outputs: [f0, ~q]"), "outputs", "unknown node 'q'"),
+    (VALID.replace("  f0: [f0]\n", ""), "modules", "belongs to no module"),
+    (VALID + "colour: red\n", "colour", "unknown key"),
+    (VALID.replace("op: or, in: [a1, a2]", "op: id, in: [a1, a2]"), "gates.f0", "exactly one"),
+    (VALID + "collapse:\n  1: [[g, nope]]\n", "collapse.1", "unknown module 'nope'"),
+    (VALID + "repeat: 0\n", "repeat", "not a positive integer"),
+    ("name: [tiny\n", "line", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "entry", "problem"), MALFORMED)
+def test_malformed_file_names_file_entry_and_problem(tmp_path, text, entry, problem):
+    path = write(tmp_path, text.format(name="tiny") if "{name}" in text else text)
+    with pytest.raises(GraphError) as info:
+        load_graph(str(path))
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {entry}")
+    assert problem in message
+
+
+def test_name_must_equal_file_name(tmp_path):
+    path = write(tmp_path, VALID.format(name="other"), name="tiny")
+    with pytest.raises(GraphError, match=r"tiny\.yaml: name: 'other' differs from the file name"):
+        load_graph(str(path))
+
+
+def test_cli_reports_malformed_file_in_one_line_with_status_2(tmp_path):
+    path = write(tmp_path, VALID.format(name="tiny").replace("op: or", "op: nand"))
+    result = subprocess.run(
+        [sys.executable, "-m", "neural_sculpting.cli", "graph", "show", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "gates.f0" in lines[0] and "unknown op 'nand'" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_show_prints_truth_table_and_structure():
+    result = subprocess.run(
+        [sys.executable, "-m", "neural_sculpting.cli", "graph", "show", "input_separable"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # Row 0110: y0 = x0 XOR x1 = 1, y1 = 0, y2 = x2 XOR x3 = 1, y3 = 0.
+    assert re.search(r"^\s*0\s+1\s+1\s+0\s+1\s+0\s+1\s+0\s*$", result.stdout, re.M)
+    assert "input partition:  {x0,x1} | {x2,x3}" in result.stdout
+
+
+def partition(groups) -> list[list[int]]:
+    return sorted(sorted(g) for g in groups)
+
+
+def test_reused_structure_and_its_collapse_at_one_hidden_layer():
+    graph = load_graph("reused")
+    full = task_hierarchy(graph)
+    assert partition(full.input_partition) == [[0, 1, 2, 3]]
+    assert partition(full.output_partition) == [list(range(0, 16, 2)), list(range(1, 16, 2))]
+    assert sorted(full.module_graph.edges()) == [("g", "f0"), ("g", "f1")]
+    assert full.signatures["f0"].outputs == frozenset(range(0, 16, 2))
+    one = task_hierarchy(graph, hidden_layers=1)
+    assert len(one.subfunctions) == 1
+    assert partition(one.output_partition) == [list(range(16))]
+    # Deeper networks keep the full structure.
+    assert task_hierarchy(graph, 3).signature_set == full.signature_set
+
+
+def test_overlap_inputs_split_into_specific_and_shared_groups():
+    # overlap 2: F0 = g(x0..x3), F1 = g'(x2..x5): x0,x1 specific, x2,x3 shared, x4,x5 specific.
+    structure = task_hierarchy(load_graph("overlap2_use4"))
+    assert partition(structure.input_partition) == [[0, 1], [2, 3], [4, 5]]
+    assert partition(structure.output_partition) == [[0, 2, 4, 6], [1, 3, 5, 7]]
+
+
+def test_hierarchy_levels_and_collapse_below_three_hidden_layers():
+    graph = load_graph("hierarchy_use2")
+    deep = task_hierarchy(graph, 3)
+    assert set(deep.subfunctions) == {"a", "b", "c", "f0", "f1"}
+    assert deep.signatures["a"].inputs == frozenset(range(4))
+    assert deep.signatures["b"].inputs == frozenset(range(4, 8))
+    assert deep.signatures["c"].outputs == frozenset(range(4))
+    for depth in (1, 2):
+        shallow = task_hierarchy(graph, depth)
+        assert set(shallow.subfunctions) == {"a", "b", "c+f0+f1"}
+        assert partition(shallow.input_partition) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+        assert partition(shallow.output_partition) == [[0, 1, 2, 3]]
+
+
+def test_separable_reused_has_three_input_pairs_and_three_outputs():
+    structure = task_hierarchy(load_graph("separable_reused"))
+    assert partition(structure.input_partition) == [[0, 1], [2, 3], [4, 5]]
+    assert partition(structure.output_partition) == [[0], [1], [2]]
+    assert structure.module_graph.number_of_edges() == 6
+
+
+def test_generator_output_is_committed_and_up_to_date():
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, str(root / "scripts" / "generate_graphs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
