@@ -48,7 +48,7 @@ def function_graph_agraph(graph: FunctionGraph, hidden_layers: int | None = None
             fillcolor=PALETTE[index % len(PALETTE)],
             color="#555555",
             fontsize="12",
-            labelloc="t",
+            labelloc="b",  # with rankdir=BT, "b" puts the name at the top of the box
         )
 
     for gate in graph.gates.values():

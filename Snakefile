@@ -1,0 +1,38 @@
+# Neural Sculpting as a workflow of cached stages: truth tables -> dense training -> unit pruning
+# -> edge pruning -> selection -> module detection and scoring -> tables -> figures.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+# The paper's full study is the default; a --configfile replaces it instead of being merged into it.
+if not config:
+
+    configfile: "config/config.yaml"
+
+
+wildcard_constraints:
+    graph=r"[a-z0-9_]+",
+    fmt=r"png|svg|pdf",
+
+
+# common.smk checks the config against the schema first, so a bad key stops the run with one line
+# naming it (exit status 2); Snakemake's own check then fills in the schema's defaults.
+include: "workflow/rules/common.smk"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/graphs.smk"
+
+
+rule all_boolean:
+    default_target: True
+    input:
+        boolean_targets(),
+
+
+rule all:
+    input:
+        all_targets(),
