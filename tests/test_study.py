@@ -1,0 +1,148 @@
+"""The study config: schema errors name the key; the paper study expands to its published trials."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from neural_sculpting.study import ConfigError, load_study, unique_trials
+
+ROOT = Path(__file__).resolve().parents[1]
+HPARAMS = ROOT.parent / "shared" / "reference" / "paper_hparams.csv"
+
+
+@pytest.fixture(scope="module")
+def paper_study():
+    return load_study(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()))
+
+
+def test_paper_study_has_the_published_trial_counts(paper_study):
+    grid = [e for e in paper_study.values() if e.trials[0].search.mode == "grid"]
+    assert len(unique_trials(grid)) == 1444
+    assert len(paper_study["validation"].trials) == 144
+    assert len(paper_study["input_overlap"].trials) == 900
+    assert len(paper_study["hierarchy"].trials) == 240
+    # Fig. 8's use-8 point is the validation experiment's `reused`: the same trials, once.
+    shared = {t.key for t in paper_study["validation"].trials} & {
+        t.key for t in paper_study["reuse_sweep"].trials
+    }
+    assert len(shared) == 36
+
+
+def _csv_graph(script: str, arch: str) -> str:
+    family, task = script.split("/")
+    if family == "exemplars":
+        return {"input_separable_reused": "separable_reused"}.get(task, task)
+    if family == "non_separable_increasing_use":
+        return "reused_use" + task.split("_")[1]
+    if family == "input_overlap_exp":
+        parts = task.split("_")
+        return f"overlap{parts[1]}_use{parts[3]}"
+    return f"hierarchy_use{int(arch.split()[-1]) // 2}"
+
+
+def test_every_grid_trial_uses_the_authors_settings(paper_study):
+    """Read paper_hparams.csv directly and compare each published trial's training settings."""
+    table = pd.read_csv(HPARAMS)
+    table = table[~table.script.str.startswith("MNIST")]
+    expected = {
+        (_csv_graph(r.script, r.arch), r.arch.replace(" ", "-"), int(r.seed)): (
+            float(r.lr),
+            int(r.batch_size),
+            int(r.epochs),
+        )
+        for r in table.itertuples()
+    }
+    grid = unique_trials([e for e in paper_study.values() if e.trials[0].search.mode == "grid"])
+    got = {
+        (t.graph, t.arch, t.seed): (t.train.lr, t.train.batch_size, t.train.epochs) for t in grid
+    }
+    assert got == expected
+
+
+def test_trial_key_ignores_the_experiment_and_names_settings(paper_study):
+    trial = next(
+        t for t in paper_study["reused_widths"].trials if t.arch == "4-8-8-16" and t.seed == 5
+    )
+    assert trial.key.startswith("reused/4-8-8-16/lr0.1-b16-e120/grid-")
+    assert trial.key.endswith("/s5")
+
+
+def minimal(**experiment) -> dict:
+    return {"experiments": {"mine": {"graphs": ["reused"], **experiment}}}
+
+
+def test_defaults_fill_what_an_experiment_leaves_out():
+    (trial,) = load_study(minimal(seeds=[3]))["mine"].trials
+    assert trial.hidden == (24, 24)
+    assert trial.search.mode == "grid"
+    assert trial.search.pu_values == tuple(float(p) for p in range(5, 75, 5))
+    assert trial.search.pe_values == (0.5, 1.0, 1.5, 2.0, 2.5)
+    assert trial.pruning.accuracy_threshold == 100
+    assert (trial.detection.modularity_threshold, trial.detection.merge_threshold) == (-0.2, 0.9)
+
+
+def test_overrides_apply_to_matching_trials_only():
+    config = minimal(
+        depths=[2, 3],
+        seeds=[0],
+        train={"lr": 0.05, "batch_size": 8, "epochs": 20},
+        overrides=[
+            {"graphs": ["reused"], "depths": [3], "train": {"batch_size": 16, "epochs": 30}}
+        ],
+    )
+    trials = {t.depth: t.train for t in load_study(config)["mine"].trials}
+    assert (trials[2].lr, trials[2].batch_size, trials[2].epochs) == (0.05, 8, 20)
+    assert (trials[3].lr, trials[3].batch_size, trials[3].epochs) == (0.05, 16, 30)
+
+
+def test_explicit_archs_replace_widths_and_depths():
+    trials = load_study(minimal(archs=[[8, 8], [12, 6]], seeds=[0]))["mine"].trials
+    assert [t.arch for t in trials] == ["4-8-8-16", "4-12-6-16"]
+
+
+def test_paper_mode_takes_the_first_published_choice():
+    # paper_hparams.csv lists overlap3_use1 5-24-24-2 seed 0 twice: (15, 0.5) first, then (5, 2.5).
+    config = {
+        "experiments": {
+            "p": {
+                "graphs": ["overlap3_use1"],
+                "widths": [24],
+                "depths": [2],
+                "seeds": [0],
+                "mode": "paper",
+            }
+        }
+    }
+    (trial,) = load_study(config)["p"].trials
+    assert (trial.search.pu_values, trial.search.pe_values) == ((15.0,), (0.5,))
+
+
+BAD = [
+    ({"experiments": {"mine": {"graphs": ["reused"], "colour": 1}}}, "experiments.mine", "colour"),
+    (minimal(widths=[-1]), "experiments.mine.widths[0]", "minimum"),
+    (minimal(depths=[0]), "experiments.mine.depths[0]", "minimum"),
+    (minimal(seeds=[-2]), "experiments.mine.seeds[0]", "minimum"),
+    (minimal(train={"lr": 0}), "experiments.mine.train.lr", "0"),
+    (minimal(pu=[0]), "experiments.mine.pu[0]", "0"),
+    (minimal(pe=[100]), "experiments.mine.pe[0]", "100"),
+    (minimal(mode="random"), "experiments.mine.mode", "random"),
+    (minimal(graphs=["nosuch"]), "experiments.mine.graphs[0]", "no such graph file"),
+    (minimal(graphs=["../etc"]), "experiments.mine.graphs[0]", "does not match"),
+    ({"experiments": {"Bad Name": {"graphs": ["reused"]}}}, "experiments", "Bad Name"),
+    ({"experiment": {}}, "(top level)", "experiment"),
+]
+
+
+@pytest.mark.parametrize(("config", "where", "words"), BAD)
+def test_bad_config_names_the_key(config, where, words):
+    with pytest.raises(ConfigError) as info:
+        load_study(copy.deepcopy(config))
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"config: {where}")
+    assert words in message
