@@ -1,0 +1,105 @@
+"""Settings of training, pruning and the (Pu, Pe) search, as frozen dataclasses.
+
+Each class checks its own values, so a bad setting fails where it is made, with one line naming it.
+`to_dict` gives the JSON-ready form written into every record and compared when a stage's earlier
+files are reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SEARCH_MODES = ("grid", "paper", "edge_only", "dense")
+GRID_PU = tuple(float(p) for p in range(5, 75, 5))
+GRID_PE = (0.5, 1.0, 1.5, 2.0, 2.5)
+EDGE_ONLY_PE = (5.0, 2.5, 2.0, 1.5, 1.0, 0.5)
+
+
+class HparamsError(ValueError):
+    """A setting is out of range or inconsistent."""
+
+
+def _positive(name: str, value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise HparamsError(f"{name} must be a positive number, got {value!r}")
+
+
+def to_dict(settings: Any) -> dict[str, Any]:
+    """A dataclass as a JSON-ready dict (tuples become lists)."""
+    return json_ready(dataclasses.asdict(settings))
+
+
+def json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class TrainingHparams:
+    """One (re)training: `epochs` passes over the training rows with a fresh Adam."""
+
+    lr: float
+    batch_size: int
+    epochs: int
+    weight_decay: float = 1e-4
+    noise_std: float = 0.1
+
+    def __post_init__(self) -> None:
+        _positive("lr", self.lr)
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise HparamsError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise HparamsError(f"epochs must be a positive integer, got {self.epochs!r}")
+        if self.weight_decay < 0 or self.noise_std < 0:
+            raise HparamsError("weight_decay and noise_std must not be negative")
+
+
+@dataclass(frozen=True)
+class PruningHparams:
+    """Decision rules shared by unit and edge pruning.
+
+    `accuracy_threshold` (percent) is what a pruning step's retrained network must reach to be kept;
+    the paper's Boolean code uses 100. `require_trainable_dense` is THE place deciding what happens
+    to a dense network below that threshold: True records the trial as untrainable and prunes
+    nothing (the paper's tables mark such settings); False prunes it anyway, relying on pruning's
+    retraining to carry on from where dense training stopped (tasks.md, "Training").
+    """
+
+    accuracy_threshold: float = 100.0
+    require_trainable_dense: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.accuracy_threshold <= 100:
+            raise HparamsError(
+                f"accuracy_threshold must be in (0, 100] percent, got {self.accuracy_threshold!r}"
+            )
+
+
+@dataclass(frozen=True)
+class SearchHparams:
+    """Which pruning runs a trial makes (see `search.py` for the modes)."""
+
+    mode: str = "grid"
+    pu_values: tuple[float, ...] = GRID_PU
+    pe_values: tuple[float, ...] = GRID_PE
+    edge_only_pe: tuple[float, ...] = field(default=EDGE_ONLY_PE)
+
+    def __post_init__(self) -> None:
+        if self.mode not in SEARCH_MODES:
+            raise HparamsError(f"mode must be one of {', '.join(SEARCH_MODES)}, got {self.mode!r}")
+        for name in ("pu_values", "pe_values", "edge_only_pe"):
+            values = tuple(float(v) for v in getattr(self, name))
+            if len(set(values)) != len(values):
+                raise HparamsError(f"{name} has repeated values: {values}")
+            for v in values:
+                if not 0 < v < 100:
+                    raise HparamsError(f"{name} values must be in (0, 100) percent, got {v}")
+            object.__setattr__(self, name, values)
+        if self.mode == "grid" and (not self.pu_values or not self.pe_values):
+            raise HparamsError("grid mode needs at least one Pu and one Pe")
