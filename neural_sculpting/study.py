@@ -24,16 +24,11 @@ import yaml
 from neural_sculpting import paths
 from neural_sculpting.function_graph import FunctionGraph, GraphError, load_graph
 from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams
+from neural_sculpting.module_detection import DetectionSettings
 
 
 class ConfigError(ValueError):
     """A config problem; the message is one line naming the key."""
-
-
-@dataclass(frozen=True)
-class DetectionThresholds:
-    modularity_threshold: float = -0.2
-    merge_threshold: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,7 @@ class Trial:
     train: TrainingHparams
     search: SearchHparams
     pruning: PruningHparams
-    detection: DetectionThresholds
+    detection: DetectionSettings
     n_inputs: int
     n_outputs: int
 
@@ -169,7 +164,7 @@ def _trial(graph: FunctionGraph, hidden, seed, settings, where: str) -> Trial:
         ),
         search=SearchHparams(mode=mode, pu_values=tuple(pu), pe_values=tuple(pe)),
         pruning=PruningHparams(accuracy_threshold=float(settings["accuracy_threshold"])),
-        detection=DetectionThresholds(**detection),
+        detection=DetectionSettings(**detection),
         n_inputs=graph.n_inputs,
         n_outputs=graph.n_outputs,
     )
