@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from neural_sculpting import __version__, atomic
+from neural_sculpting import __version__, atomic, engine_cli
 from neural_sculpting.function_graph import available_graphs, load_graph
 from neural_sculpting.hierarchy import task_hierarchy
 from neural_sculpting.truth_table import truth_table
@@ -122,6 +122,65 @@ def _add_graph_commands(subparsers) -> None:
     structure.set_defaults(handler=_graph_structure)
 
 
+def _detect(args: argparse.Namespace) -> int:
+    from neural_sculpting.analysis import write_analysis
+    from neural_sculpting.module_detection import DetectionSettings
+
+    settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
+    out_dir = args.out_dir or args.trial_dir
+    score = write_analysis(args.trial_dir, out_dir, load_graph(args.graph), settings)
+    flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
+    summary = ", ".join(f"{f.split('_')[0]} {score.get(f)}" for f in flags)
+    print(f"{args.trial_dir}: structure_match {score['structure_match']} ({summary})")
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from neural_sculpting.analysis import draw_trial
+
+    analysis_dir = args.analysis_dir or args.trial_dir
+    draw_trial(args.trial_dir, analysis_dir, load_graph(args.graph), args.output, args.with_graph)
+    return 0
+
+
+def _add_analysis_commands(subparsers) -> None:
+    detect = subparsers.add_parser(
+        "detect", help="detect modules in a trial's selected network and score them"
+    )
+    detect.add_argument("--trial-dir", required=True, type=Path, help="folder with selected.pt")
+    detect.add_argument("--graph", required=True, help="the trial's function graph")
+    detect.add_argument("--modularity-threshold", type=float, default=-0.2)
+    detect.add_argument("--merge-threshold", type=float, default=0.9)
+    detect.add_argument("--out-dir", type=Path, help="where modules.json and score.json go")
+    detect.set_defaults(handler=_detect)
+
+    draw = subparsers.add_parser("draw", help="draw a trial's pruned network with its modules")
+    draw.add_argument("--trial-dir", required=True, type=Path)
+    draw.add_argument("--graph", required=True)
+    draw.add_argument("--analysis-dir", type=Path, help="folder with modules.json")
+    draw.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    draw.add_argument("--with-graph", action="store_true", help="the function graph beside it")
+    draw.set_defaults(handler=_draw)
+
+
+def _table(args: argparse.Namespace) -> int:
+    from neural_sculpting.tables import trials_table, write_table
+
+    table = trials_table(args.selected, args.analysis)
+    write_table(table, args.output)
+    done = table["structure_match"].notna().sum() if "structure_match" in table else 0
+    print(f"{args.output}: {len(table)} trials ({done} scored)")
+    return 0
+
+
+def _add_table_command(subparsers) -> None:
+    table = subparsers.add_parser("table", help="collect trials into one CSV (trials.csv)")
+    table.add_argument("selected", nargs="+", type=Path, help="selected.json of each trial")
+    table.add_argument("--analysis", help="analysis folder name inside each trial folder")
+    table.add_argument("-o", "--output", required=True, type=Path)
+    table.set_defaults(handler=_table)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sculpt", description="Neural Sculpting: the pipeline's stages."
@@ -129,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_graph_commands(subparsers)
+    engine_cli.register(subparsers)
+    _add_analysis_commands(subparsers)
+    _add_table_command(subparsers)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pygraphviz as pgv
@@ -78,6 +79,115 @@ def draw_function_graph(
     if fmt not in ("png", "svg", "pdf"):
         raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
     agraph = function_graph_agraph(graph, hidden_layers)
+    agraph.layout(prog="dot")
+    with atomic.atomic_path(path) as tmp:
+        agraph.draw(str(tmp), format=fmt)
+
+
+def _network_graph_into(
+    agraph: pgv.AGraph, masks, labels, prefix: str = "", colours: dict | None = None
+) -> None:
+    """Add the alive units and edges of a pruned network, one coloured box per module."""
+    n_layers = len(labels)
+    names = {}
+    for layer, layer_labels in enumerate(labels):
+        for unit, label in enumerate(layer_labels):
+            if label is None:
+                continue
+            if layer == 0:
+                text = f"x{unit}"
+            elif layer == n_layers - 1:
+                text = f"y{unit}"
+            else:
+                text = ""
+            name = f"{prefix}L{layer}_{unit}"
+            names[layer, unit] = name
+            agraph.add_node(name, label=text, width="0.3" if text else "0.18")
+    module_order = list(dict.fromkeys(lab for layer in labels for lab in layer if lab is not None))
+    for index, module in enumerate(module_order):
+        members = [
+            names[layer, unit]
+            for layer, layer_labels in enumerate(labels)
+            for unit, lab in enumerate(layer_labels)
+            if lab == module
+        ]
+        colour = (colours or {}).get(module) or PALETTE[index % len(PALETTE)]
+        for member in members:
+            agraph.get_node(member).attr.update(style="filled", fillcolor=colour)
+        agraph.add_subgraph(
+            members,
+            name=f"cluster_{prefix}m{index}",
+            style="rounded,filled",
+            fillcolor=colour + "55",
+            color="#777777",
+            label="",
+        )
+    for layer, mask in enumerate(masks):
+        rows, cols = (mask != 0).nonzero()
+        for out_unit, in_unit in zip(rows.tolist(), cols.tolist(), strict=True):
+            source, target = names.get((layer, in_unit)), names.get((layer + 1, out_unit))
+            if source and target:
+                agraph.add_edge(source, target, color="#555555aa", arrowhead="none")
+    for layer in range(n_layers):
+        layer_nodes = [names[key] for key in sorted(names) if key[0] == layer]
+        if layer_nodes:
+            agraph.add_subgraph(layer_nodes, name=f"{prefix}rank{layer}", rank="same")
+        if layer in (0, n_layers - 1):
+            # Invisible flat edges keep inputs and outputs in index order, left to right.
+            for left, right in itertools.pairwise(layer_nodes):
+                agraph.add_edge(left, right, style="invis")
+
+
+def network_agraph(
+    masks,
+    labels,
+    title: str,
+    graph: FunctionGraph | None = None,
+    depth: int | None = None,
+    colours: dict | None = None,
+) -> pgv.AGraph:
+    """A pruned network (alive units only, inputs at the bottom, a box per module); with `graph`,
+    its function graph beside it (boxes as expected at `depth` hidden layers) for comparison.
+    `colours` maps module labels to fill colours."""
+    agraph = pgv.AGraph(directed=True, strict=False, rankdir="BT", newrank="true")
+    agraph.graph_attr.update(label=title, labelloc="t", fontsize="16", nodesep="0.12")
+    agraph.node_attr.update(shape="circle", fixedsize="true", fontsize="10")
+    agraph.edge_attr.update(arrowsize="0.4", penwidth="0.7")
+    if graph is None:
+        _network_graph_into(agraph, masks, labels, colours=colours)
+        return agraph
+    side = agraph.add_subgraph(name="cluster_network", label="pruned network", color="white")
+    _network_graph_into(side, masks, labels, prefix="n_", colours=colours)
+    fg = function_graph_agraph(graph, hidden_layers=depth)
+    box = agraph.add_subgraph(name="cluster_function", label="function graph", color="white")
+    for node in fg.nodes():
+        attrs = dict(node.attr)
+        attrs["label"] = attrs.get("label") or str(node)
+        box.add_node(f"f_{node}", **attrs)
+    for edge in fg.edges():
+        box.add_edge(f"f_{edge[0]}", f"f_{edge[1]}", **dict(edge.attr))
+    for sub in fg.subgraphs():
+        members = [f"f_{n}" for n in sub.nodes()]
+        cluster = "cluster_" if sub.name.startswith("cluster") else ""
+        box.add_subgraph(members, name=f"{cluster}f_{sub.name}", **dict(sub.graph_attr))
+    return agraph
+
+
+def draw_network(
+    masks,
+    labels,
+    path: Path | str,
+    title: str,
+    graph: FunctionGraph | None = None,
+    depth: int | None = None,
+    colours: dict | None = None,
+) -> None:
+    """Render a pruned network with its modules to PNG, SVG or PDF, atomically."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
+    agraph = network_agraph(masks, labels, title, graph, depth, colours)
     agraph.layout(prog="dot")
     with atomic.atomic_path(path) as tmp:
         agraph.draw(str(tmp), format=fmt)

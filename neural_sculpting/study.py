@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pandas as pd
 import yaml
 
 from neural_sculpting import paths
 from neural_sculpting.function_graph import FunctionGraph, GraphError, load_graph
 from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.module_detection import DetectionSettings
+from neural_sculpting.paper import PaperChoiceError, paper_choice
 
 
 class ConfigError(ValueError):
@@ -131,27 +131,15 @@ def _matches(selector: Mapping[str, Any], graph: str, hidden: tuple[int, ...], s
     return not ("seeds" in selector and seed not in selector["seeds"])
 
 
-@functools.cache
-def paper_choices() -> dict[tuple[str, str, int], tuple[float, float]]:
-    """The (Pu, Pe) the authors picked per (graph, arch, seed), from config/paper_choices.csv."""
-    table = pd.read_csv(paths.config_dir() / "paper_choices.csv")
-    return {
-        (row.graph, row.arch, int(row.seed)): (float(row.pu), float(row.pe))
-        for row in table.itertuples(index=False)
-    }
-
-
 def _trial(graph: FunctionGraph, hidden, seed, settings, where: str) -> Trial:
     mode = settings["mode"]
     pu, pe = settings["pu"], settings["pe"]
     arch = "-".join(map(str, (graph.n_inputs, *hidden, graph.n_outputs)))
     if mode == "paper":
-        choice = paper_choices().get((graph.name, arch, seed))
-        if choice is None:
-            raise ConfigError(
-                f"config: {where}: mode paper has no published (Pu, Pe) for "
-                f"{graph.name} {arch} seed {seed} (see config/paper_choices.csv)"
-            )
+        try:
+            choice = paper_choice(graph.name, arch, seed)
+        except PaperChoiceError as exc:
+            raise ConfigError(f"config: {where}: mode paper: {exc}") from None
         pu, pe = [choice[0]], [choice[1]]
     train = {**_defaults("")["train"], **settings["train"]}
     detection = {**_defaults("")["detection"], **settings["detection"]}

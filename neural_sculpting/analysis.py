@@ -1,0 +1,131 @@
+"""The analysis stage of one trial: detect modules in its selected network, score them against the
+task's structure, and draw the result.
+
+Reads `<trial>/selected.pt` and `selected.json` (written by the search, see `checkpoint.py`) and
+writes, into an analysis folder named after the detection thresholds (`paths.analysis_dir`),
+`modules.json` (the detection, with its module graph as node-link JSON) and `score.json` (the flags
+of `scoring.py` plus the density).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neural_sculpting import atomic
+from neural_sculpting.checkpoint import torch_load
+from neural_sculpting.function_graph import FunctionGraph
+from neural_sculpting.hierarchy import merged_subfunctions, task_hierarchy
+from neural_sculpting.module_detection import DetectionSettings, ModuleDetection, detect_modules
+from neural_sculpting.scoring import module_signatures, score_modules
+
+MODULES_JSON = "modules.json"
+SCORE_JSON = "score.json"
+
+
+class AnalysisError(ValueError):
+    """A trial folder that cannot be analysed (missing or unreadable stage files)."""
+
+
+def load_selected(trial_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
+    """The selected network's masks and weights ([out, in] per layer) and its result record."""
+    pt, record_path = trial_dir / "selected.pt", trial_dir / "selected.json"
+    for path in (pt, record_path):
+        if not path.is_file():
+            raise AnalysisError(f"{path}: missing; run the search stage first")
+    try:
+        stored = torch_load(pt)
+        record = json.loads(record_path.read_text())["result"]
+    except Exception as exc:  # a truncated or foreign file must not pass silently
+        raise AnalysisError(f"{pt}: unreadable stage file ({type(exc).__name__})") from None
+    model = stored["model"]
+    masks = [m[0].numpy().astype(bool) for m in model["weight_masks"]]
+    weights = [(w[0] * m[0]).numpy() for w, m in zip(model["weights"], model["weight_masks"],
+                                                     strict=True)]  # fmt: skip
+    return masks, weights, record
+
+
+def analyse_trial(
+    trial_dir: Path, graph: FunctionGraph, settings: DetectionSettings
+) -> tuple[ModuleDetection | None, dict[str, Any]]:
+    """Detect and score; an untrainable trial (its dense network missed the threshold) gets no
+    detection and null flags, as the paper's tables leave such settings out."""
+    masks, _, record = load_selected(trial_dir)
+    kept = int(sum(m.sum() for m in masks))
+    total = int(sum(m.size for m in masks))
+    summary: dict[str, Any] = {
+        "trainable": bool(record.get("trainable", True)),
+        "density": kept / total,
+        "kept_weights": kept,
+        "total_weights": total,
+    }
+    if not summary["trainable"]:
+        return None, summary | {"structure_match": None}
+    detection = detect_modules(masks, settings)
+    expected = task_hierarchy(graph, hidden_layers=len(masks) - 1)
+    score = score_modules(masks, detection.module_labels, expected)
+    return detection, summary | score.to_json()
+
+
+def write_analysis(
+    trial_dir: Path, out_dir: Path, graph: FunctionGraph, settings: DetectionSettings
+) -> dict:
+    detection, score = analyse_trial(trial_dir, graph, settings)
+    modules = detection.to_json() if detection is not None else None
+    thresholds = {"modularity_threshold": settings.modularity_threshold,
+                  "merge_threshold": settings.merge_threshold}  # fmt: skip
+    atomic.write_json(
+        out_dir / MODULES_JSON, {"graph": graph.name, **thresholds, "detection": modules}
+    )
+    atomic.write_json(out_dir / SCORE_JSON, {"graph": graph.name, **thresholds, **score})
+    return score
+
+
+def module_colours(masks, labels, graph: FunctionGraph, depth: int) -> dict:
+    """Colour each detected module like the expected sub-function whose signature it has, so a
+    drawing and its function graph correspond; other modules are grey."""
+    from neural_sculpting.drawing import PALETTE
+
+    expected = task_hierarchy(graph, depth)
+    order = list(merged_subfunctions(graph, depth))
+    by_signature = {sig: PALETTE[order.index(name) % len(PALETTE)]
+                    for name, sig in expected.signatures.items()}  # fmt: skip
+    return {
+        label: by_signature.get(sig, "#bbbbbb")
+        for label, sig in module_signatures(masks, labels).items()
+    }
+
+
+def draw_trial(
+    trial_dir: Path, analysis_dir: Path, graph: FunctionGraph, output: Path, with_graph: bool
+) -> None:
+    """Draw the selected network with its detected modules (from modules.json)."""
+    from neural_sculpting.drawing import draw_network
+
+    masks, _, record = load_selected(trial_dir)
+    modules_path = analysis_dir / MODULES_JSON
+    if not modules_path.is_file():
+        raise AnalysisError(f"{modules_path}: missing; run `sculpt detect` first")
+    stored = json.loads(modules_path.read_text())["detection"]
+    if stored is None:
+        raise AnalysisError(f"{trial_dir}: the trial is untrainable; there is nothing to draw")
+    labels = ModuleDetection.from_json(stored).module_labels
+    depth = len(masks) - 1
+    chosen = record.get("chosen") or {}
+    density = sum(int(m.sum()) for m in masks) / sum(m.size for m in masks)
+    title = (
+        f"{graph.name}: arch {record.get('arch', '?')}, density {100 * density:.2f}%, "
+        f"Pu = {chosen.get('pu', '-')}, Pe = {chosen.get('pe', '-')}, seed {record.get('seed')}"
+    )
+    draw_network(
+        masks,
+        labels,
+        output,
+        title,
+        graph=graph if with_graph else None,
+        depth=depth,
+        colours=module_colours(masks, labels, graph, depth),
+    )

@@ -1,0 +1,79 @@
+"""`trials.csv`: one row per trial, built from the trial folders alone.
+
+Each row joins the search's `selected.json` (settings and the chosen network), the analysis's
+`score.json` (the flags of `scoring.py`) and the graph file's `params`. `density` counts kept
+weights over all weights of the original network, biases excluded; `val_accuracy` is the measure
+the pruning threshold uses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from neural_sculpting import atomic
+from neural_sculpting.function_graph import load_graph
+
+COLUMNS = [
+    "graph", "depth", "width", "arch", "seed", "lr", "batch_size", "epochs", "mode", "pu", "pe",
+    "trainable", "dense_val_accuracy", "density", "val_accuracy", "n_modules",
+    "input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match",
+    "modules_found", "modules_per_layer", "condensed_arch",
+]  # fmt: skip
+SCORE_COLUMNS = (
+    "n_modules", "input_modules_match", "output_modules_match", "hidden_modules_match",
+    "structure_match", "modules_found", "modules_per_layer", "condensed_arch",
+)  # fmt: skip
+
+
+def _joined(values) -> str | None:
+    return None if values is None else "-".join(map(str, values))
+
+
+def trial_row(selected_json: Path, analysis: str | None) -> dict[str, Any]:
+    stored = json.loads(Path(selected_json).read_text())
+    result, config = stored["result"], stored["config"]
+    hidden = [int(w) for w in result["arch"].split("-")[1:-1]]
+    chosen = result.get("chosen") or {}
+    row: dict[str, Any] = {
+        "graph": result["graph"],
+        "depth": len(hidden),
+        "width": hidden[0] if len(set(hidden)) == 1 else _joined(hidden),
+        "arch": result["arch"],
+        "seed": result["seed"],
+        "lr": config["training"]["lr"],
+        "batch_size": config["training"]["batch_size"],
+        "epochs": config["training"]["epochs"],
+        "mode": result["mode"],
+        "pu": chosen.get("pu"),
+        "pe": chosen.get("pe"),
+        "trainable": result["trainable"],
+        "dense_val_accuracy": result["dense_val_accuracy"],
+        "density": result["density"],
+        "val_accuracy": result["val_accuracy"],
+    }
+    row |= dict.fromkeys(SCORE_COLUMNS)
+    if analysis is not None:
+        score = json.loads((Path(selected_json).parent / analysis / "score.json").read_text())
+        for key in SCORE_COLUMNS:
+            value = score.get(key)
+            if key == "modules_found" and value is not None:
+                value = ";".join(value)
+            elif key in ("modules_per_layer", "condensed_arch"):
+                value = _joined(value)
+            row[key] = value
+    row |= dict(load_graph(result["graph"]).params)
+    return row
+
+
+def trials_table(selected: list[Path], analysis: str | None = None) -> pd.DataFrame:
+    table = pd.DataFrame([trial_row(path, analysis) for path in selected])
+    extra = [c for c in table.columns if c not in COLUMNS]
+    return table[COLUMNS + sorted(extra)]
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    atomic.write_text(path, table.to_csv(index=False))
