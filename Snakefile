@@ -14,6 +14,12 @@ if not config:
 wildcard_constraints:
     graph=r"[a-z0-9_]+",
     fmt=r"png|svg|pdf",
+    experiment=r"[a-z0-9_]+",
+    arch=r"[0-9]+(-[0-9]+)+",
+    train=r"lr[0-9.e+-]+-b[0-9]+-e[0-9]+",
+    search=r"(grid|paper|edge-only|dense)-[0-9a-f]{8}",
+    seed=r"[0-9]+",
+    analysis=r"detect_mm[^/]+",
 
 
 # common.smk checks the config against the schema first, so a bad key stops the run with one line
@@ -25,6 +31,8 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/graphs.smk"
+include: "workflow/rules/trials.smk"
+include: "workflow/rules/tables.smk"
 
 
 rule all_boolean:

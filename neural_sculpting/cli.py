@@ -166,19 +166,37 @@ def _add_analysis_commands(subparsers) -> None:
 def _table(args: argparse.Namespace) -> int:
     from neural_sculpting.tables import trials_table, write_table
 
-    table = trials_table(args.selected, args.analysis)
+    table = trials_table(args.files)
     write_table(table, args.output)
     done = table["structure_match"].notna().sum() if "structure_match" in table else 0
     print(f"{args.output}: {len(table)} trials ({done} scored)")
     return 0
 
 
+def _figure(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures import structure_recovered
+
+    structure_recovered(args.trials, args.output, args.title or str(args.trials.parent.name))
+    return 0
+
+
 def _add_table_command(subparsers) -> None:
     table = subparsers.add_parser("table", help="collect trials into one CSV (trials.csv)")
-    table.add_argument("selected", nargs="+", type=Path, help="selected.json of each trial")
-    table.add_argument("--analysis", help="analysis folder name inside each trial folder")
+    table.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="each trial's selected.json, and the score.json of its analysis where scored",
+    )
     table.add_argument("-o", "--output", required=True, type=Path)
     table.set_defaults(handler=_table)
+
+    figure = subparsers.add_parser("figure", help="draw a figure from trials.csv")
+    figure.add_argument("kind", choices=["structure-recovered"])
+    figure.add_argument("--trials", required=True, type=Path, help="trials.csv")
+    figure.add_argument("--title", default="")
+    figure.add_argument("-o", "--output", required=True, type=Path, help="FILE.png")
+    figure.set_defaults(handler=_figure)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,3 +54,64 @@ def structure_json(graph: str, root: Path | None = None) -> Path:
 
 def function_graph_drawing(graph: str, suffix: str = "png", root: Path | None = None) -> Path:
     return graph_results_dir(graph, root) / f"function_graph.{suffix}"
+
+
+# --- results/trials/<trial key>/: one trial's stages, keyed by what defines the trial -------------
+# The key is `Trial.key`: <graph>/<arch>/<training>/<search>/s<seed>.
+
+
+def trial_dir(key: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "trials" / key
+
+
+def selected_json(key: str, root: Path | None = None) -> Path:
+    return trial_dir(key, root) / "selected.json"
+
+
+def selected_pt(key: str, root: Path | None = None) -> Path:
+    return trial_dir(key, root) / "selected.pt"
+
+
+def analysis_name(modularity_threshold: float, merge_threshold: float) -> str:
+    """The analysis folder inside a trial, named after the detection thresholds."""
+    return f"detect_mm{modularity_threshold:g}_merge{merge_threshold:g}"
+
+
+def analysis_dir(key: str, analysis: str, root: Path | None = None) -> Path:
+    return trial_dir(key, root) / analysis
+
+
+def score_json(key: str, analysis: str, root: Path | None = None) -> Path:
+    return analysis_dir(key, analysis, root) / "score.json"
+
+
+def modules_json(key: str, analysis: str, root: Path | None = None) -> Path:
+    return analysis_dir(key, analysis, root) / "modules.json"
+
+
+# --- results/<experiment>/: tables and figures of one experiment ------------------------------
+
+
+def experiment_dir(experiment: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / experiment
+
+
+def trials_csv(experiment: str, root: Path | None = None) -> Path:
+    return experiment_dir(experiment, root) / "trials.csv"
+
+
+def experiment_figure(experiment: str, suffix: str = "png", root: Path | None = None) -> Path:
+    """Structure recovered per graph and depth: the experiment's summary figure."""
+    return experiment_dir(experiment, root) / f"structure_recovered.{suffix}"
+
+
+def experiment_figure_csv(experiment: str, root: Path | None = None) -> Path:
+    return experiment_dir(experiment, root) / "structure_recovered.csv"
+
+
+def log_file(*parts: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "logs" / Path(*parts)
+
+
+def benchmark_file(*parts: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "benchmarks" / Path(*parts)

@@ -151,7 +151,10 @@ def _trial(graph: FunctionGraph, hidden, seed, settings, where: str) -> Trial:
             lr=float(train["lr"]), batch_size=train["batch_size"], epochs=train["epochs"]
         ),
         search=SearchHparams(mode=mode, pu_values=tuple(pu), pe_values=tuple(pe)),
-        pruning=PruningHparams(accuracy_threshold=float(settings["accuracy_threshold"])),
+        pruning=PruningHparams(
+            accuracy_threshold=float(settings["accuracy_threshold"]),
+            require_trainable_dense=bool(settings["dense_must_reach_threshold"]),
+        ),
         detection=DetectionSettings(**detection),
         n_inputs=graph.n_inputs,
         n_outputs=graph.n_outputs,
@@ -184,7 +187,7 @@ def expand_experiment(
             if _matches(override, graph_name, hidden, seed):
                 for key in ("train", "detection"):
                     effective[key] = {**effective[key], **override.get(key, {})}
-                for key in ("mode", "pu", "pe", "accuracy_threshold"):
+                for key in ("mode", "pu", "pe", "accuracy_threshold", "dense_must_reach_threshold"):
                     if key in override:
                         effective[key] = override[key]
         try:
@@ -196,9 +199,18 @@ def expand_experiment(
     return Experiment(name=name, task=settings["task"], trials=tuple(trials))
 
 
+# Folders of results/ that an experiment's own folder must not shadow.
+RESERVED_NAMES = ("graphs", "trials", "logs", "benchmarks", "figures")
+
+
 def load_study(config: Mapping[str, Any], graphs_dir: Path | None = None) -> dict[str, Experiment]:
     """Validate a config and expand every experiment into its trials."""
     validate_config(config)
+    for name in config["experiments"]:
+        if name in RESERVED_NAMES:
+            raise ConfigError(
+                f"config: experiments.{name}: the name is reserved for a results folder"
+            )
     return {
         name: expand_experiment(name, spec, graphs_dir)
         for name, spec in config["experiments"].items()

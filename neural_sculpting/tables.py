@@ -33,7 +33,7 @@ def _joined(values) -> str | None:
     return None if values is None else "-".join(map(str, values))
 
 
-def trial_row(selected_json: Path, analysis: str | None) -> dict[str, Any]:
+def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
     stored = json.loads(Path(selected_json).read_text())
     result, config = stored["result"], stored["config"]
     hidden = [int(w) for w in result["arch"].split("-")[1:-1]]
@@ -56,8 +56,8 @@ def trial_row(selected_json: Path, analysis: str | None) -> dict[str, Any]:
         "val_accuracy": result["val_accuracy"],
     }
     row |= dict.fromkeys(SCORE_COLUMNS)
-    if analysis is not None:
-        score = json.loads((Path(selected_json).parent / analysis / "score.json").read_text())
+    if score_json is not None:
+        score = json.loads(Path(score_json).read_text())
         for key in SCORE_COLUMNS:
             value = score.get(key)
             if key == "modules_found" and value is not None:
@@ -69,8 +69,15 @@ def trial_row(selected_json: Path, analysis: str | None) -> dict[str, Any]:
     return row
 
 
-def trials_table(selected: list[Path], analysis: str | None = None) -> pd.DataFrame:
-    table = pd.DataFrame([trial_row(path, analysis) for path in selected])
+def trials_table(files: list[Path]) -> pd.DataFrame:
+    """Rows from the trials' `selected.json` files; a `score.json` among `files` belongs to the
+    trial two folders up (`<trial>/<analysis>/score.json`)."""
+    selected = [Path(f) for f in files if Path(f).name == "selected.json"]
+    scores = {Path(f).parent.parent: Path(f) for f in files if Path(f).name == "score.json"}
+    unknown = [str(f) for f in files if Path(f).name not in ("selected.json", "score.json")]
+    if unknown:
+        raise ValueError(f"{unknown[0]}: expected a selected.json or a score.json")
+    table = pd.DataFrame([trial_row(path, scores.get(path.parent)) for path in selected])
     extra = [c for c in table.columns if c not in COLUMNS]
     return table[COLUMNS + sorted(extra)]
 

@@ -11,6 +11,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
+# trials.csv columns the workflow issue asks for (plus the graph's params, none for this graph).
+REQUIRED_COLUMNS = [
+    "graph",
+    "depth",
+    "width",
+    "arch",
+    "seed",
+    "lr",
+    "batch_size",
+    "epochs",
+    "mode",
+    "pu",
+    "pe",
+    "dense_val_accuracy",
+    "density",
+    "val_accuracy",
+    "n_modules",
+    "input_modules_match",
+    "output_modules_match",
+    "hidden_modules_match",
+    "structure_match",
+    "modules_found",
+]
 
 
 def run_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -39,6 +62,24 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     structure = json.loads((graph_dir / "structure.json").read_text())
     assert structure["structure"]["input_partition"] == [[0, 1], [2, 3]]
     assert (graph_dir / "function_graph.png").read_bytes().startswith(b"\x89PNG")
+
+    with (tmp_path / "results" / "tiny" / "trials.csv").open() as handle:
+        trials = list(csv.DictReader(handle))
+    assert len(trials) == 1
+    for column in REQUIRED_COLUMNS:
+        assert column in trials[0], column
+    row = trials[0]
+    assert (row["graph"], row["arch"], row["depth"], row["width"]) == (
+        "input_separable", "4-24-4", "1", "24"
+    )  # fmt: skip
+    assert (row["pu"], row["pe"], row["mode"]) == ("70.0", "2.5", "grid")
+    assert 0 < float(row["density"]) < 1
+    figure = tmp_path / "results" / "tiny" / "structure_recovered"
+    assert figure.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+    assert figure.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    with figure.with_suffix(".csv").open() as handle:
+        rates = list(csv.DictReader(handle))
+    assert [(r["graph"], r["depth"]) for r in rates] == [("input_separable", "1")]
     # A second run finds everything done and runs nothing.
     again = run_snakemake(
         tmp_path,

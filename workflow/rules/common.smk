@@ -1,7 +1,9 @@
 # Shared by all stages. The study expanded from the config, and the path names of every stage
 # (all taken from neural_sculpting.paths, the one module that names paths).
+import re
 import shlex
 import sys
+from pathlib import Path
 
 from snakemake.settings.types import DeploymentMethod
 
@@ -24,12 +26,72 @@ SCULPT = f"PYTHONPATH={shlex.quote(workflow.basedir)} {PYTHON} -m neural_sculpti
 CPU_ENV = "../../envs/cpu.yaml"
 
 
+# A trial folder is results/trials/<graph>/<arch>/<training>/<search>/s<seed> (Trial.key).
+TRIAL_PATTERN = "{graph}/{arch}/{train}/{search}/s{seed}"
+TRIALS = {
+    trial.key: trial for experiment in STUDY.values() for trial in experiment.trials
+}
+DETECTING_MODES = ("grid", "paper")
+
+
 def log_path(*parts):
-    return str(paths.results_dir() / "logs" / "/".join(parts))
+    return str(paths.log_file(*parts))
 
 
 def benchmark_path(*parts):
-    return str(paths.results_dir() / "benchmarks" / "/".join(parts))
+    return str(paths.benchmark_file(*parts))
+
+
+def trial_of(wildcards):
+    key = TRIAL_PATTERN.format(**wildcards)
+    if key not in TRIALS:
+        raise ValueError(f"no trial of the config has the folder {key}")
+    return TRIALS[key]
+
+
+def search_args(trial):
+    """The `sculpt search` options of a trial (every value validated by the config schema)."""
+    t, s = trial.train, trial.search
+    args = [
+        "--graph", trial.graph,
+        "--arch", "-".join(map(str, trial.hidden)),
+        "--seed", str(trial.seed),
+        "--lr", repr(t.lr),
+        "--batch-size", str(t.batch_size),
+        "--epochs", str(t.epochs),
+        "--mode", s.mode,
+        "--accuracy-threshold", repr(trial.pruning.accuracy_threshold),
+    ]  # fmt: skip
+    if s.mode in DETECTING_MODES:
+        args += ["--pu", *map(repr, s.pu_values), "--pe", *map(repr, s.pe_values)]
+    elif s.mode == "edge_only":
+        args += ["--pe", *map(repr, s.edge_only_pe)]
+    if not trial.pruning.require_trainable_dense:
+        args.append("--allow-untrainable")
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def analysis_of(trial):
+    d = trial.detection
+    return paths.analysis_name(d.modularity_threshold, d.merge_threshold)
+
+
+def detection_args(analysis):
+    match = re.fullmatch(r"detect_mm(-?[0-9.e+-]+)_merge([0-9.e+-]+)", analysis)
+    if match is None:
+        raise ValueError(f"not an analysis folder name: {analysis}")
+    return f"--modularity-threshold {float(match[1])!r} --merge-threshold {float(match[2])!r}"
+
+
+def experiment_trial_files(name):
+    """What an experiment's table is built from: every trial's selected.json, and for the modes
+    that detect modules, the trial's score.json."""
+    files = []
+    for trial in STUDY[name].trials:
+        files.append(str(paths.selected_json(trial.key)))
+        if trial.search.mode in DETECTING_MODES:
+            files.append(str(paths.score_json(trial.key, analysis_of(trial))))
+    return files
 
 
 def graph_targets(experiments):
@@ -42,9 +104,18 @@ def graph_targets(experiments):
     )
 
 
+def experiment_targets(experiments):
+    targets = []
+    for experiment in experiments:
+        targets.append(str(paths.trials_csv(experiment.name)))
+        if any(t.search.mode in DETECTING_MODES for t in experiment.trials):
+            targets.append(str(paths.experiment_figure(experiment.name, "png")))
+    return targets
+
+
 def boolean_targets():
-    return graph_targets(BOOLEAN)
+    return graph_targets(BOOLEAN) + experiment_targets(BOOLEAN)
 
 
 def all_targets():
-    return graph_targets(STUDY.values())
+    return graph_targets(STUDY.values()) + experiment_targets(STUDY.values())
