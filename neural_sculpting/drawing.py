@@ -128,14 +128,13 @@ def _network_graph_into(
             source, target = names.get((layer, in_unit)), names.get((layer + 1, out_unit))
             if source and target:
                 agraph.add_edge(source, target, color="#555555aa", arrowhead="none")
-    for layer in range(n_layers):
+    # Edges join adjacent layers only, so dot's longest-path ranks are the layers already; no
+    # rank=same groups (they fight the module boxes). Invisible flat edges (minlen 0) keep the
+    # inputs and the outputs in index order, left to right.
+    for layer in (0, n_layers - 1):
         layer_nodes = [names[key] for key in sorted(names) if key[0] == layer]
-        if layer_nodes:
-            agraph.add_subgraph(layer_nodes, name=f"{prefix}rank{layer}", rank="same")
-        if layer in (0, n_layers - 1):
-            # Invisible flat edges keep inputs and outputs in index order, left to right.
-            for left, right in itertools.pairwise(layer_nodes):
-                agraph.add_edge(left, right, style="invis")
+        for left, right in itertools.pairwise(layer_nodes):
+            agraph.add_edge(left, right, style="invis", minlen="0", weight="10")
 
 
 def network_agraph(
