@@ -13,6 +13,8 @@ rule search:
         log_path("trials", TRIAL_PATTERN, "search.log"),
     benchmark:
         benchmark_path("trials", TRIAL_PATTERN, "search.tsv")
+    group:
+        "trials"
     conda:
         CPU_ENV
     threads: config.get("threads", 1)
@@ -40,6 +42,8 @@ rule detect:
         log_path("trials", TRIAL_PATTERN, "{analysis}.log"),
     benchmark:
         benchmark_path("trials", TRIAL_PATTERN, "{analysis}.tsv")
+    group:
+        "trials"
     conda:
         CPU_ENV
     threads: 1
