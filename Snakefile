@@ -20,6 +20,7 @@ wildcard_constraints:
     search=r"(grid|paper|edge-only|dense)-[0-9a-f]{8}",
     seed=r"[0-9]+",
     analysis=r"detect_mm[^/]+",
+    depth=r"[0-9]+",
 
 
 # common.smk checks the config against the schema first, so a bad key stops the run with one line
@@ -44,3 +45,8 @@ rule all_boolean:
 rule all:
     input:
         all_targets(),
+
+
+rule drawings:
+    input:
+        drawing_targets(BOOLEAN),

@@ -100,7 +100,12 @@ def module_colours(masks, labels, graph: FunctionGraph, depth: int) -> dict:
 
 
 def draw_trial(
-    trial_dir: Path, analysis_dir: Path, graph: FunctionGraph, output: Path, with_graph: bool
+    trial_dir: Path,
+    analysis_dir: Path,
+    graph: FunctionGraph,
+    output: Path,
+    with_graph: bool,
+    note: str = "",
 ) -> None:
     """Draw the selected network with its detected modules (from modules.json)."""
     from neural_sculpting.drawing import draw_network
@@ -120,6 +125,8 @@ def draw_trial(
         f"{graph.name}: arch {record.get('arch', '?')}, density {100 * density:.2f}%, "
         f"Pu = {chosen.get('pu', '-')}, Pe = {chosen.get('pe', '-')}, seed {record.get('seed')}"
     )
+    if note:
+        title += f"\n{note}"
     draw_network(
         masks,
         labels,
@@ -129,3 +136,37 @@ def draw_trial(
         depth=depth,
         colours=module_colours(masks, labels, graph, depth),
     )
+
+
+def structure_key(trial_dir: Path, analysis_dir: Path) -> str:
+    """What a trial's detected structure is, as a comparable string: the signatures of its
+    modules (those not made of input units alone), sorted."""
+    masks, _, _ = load_selected(trial_dir)
+    stored = json.loads((analysis_dir / MODULES_JSON).read_text())["detection"]
+    labels = ModuleDetection.from_json(stored).module_labels
+    input_only = set(labels[0]) - {lab for layer in labels[1:] for lab in layer}
+    signatures = module_signatures(masks, labels)
+    parts = sorted({sig.describe() for label, sig in signatures.items() if label not in input_only})
+    return " | ".join(parts)
+
+
+def representative_trial(rows: list[dict]) -> tuple[dict, int, int]:
+    """The trial to draw for a cell of trials (dicts with trial_dir, analysis_dir, width, seed):
+    one whose structure is the most common in the cell, preferring the first (width, seed) of
+    the cell as the paper kept one width and seed where the majority allowed. Returns the row,
+    how many trials share its structure and how many were compared."""
+    # Untrainable trials have an analysis folder but no detection (structure_match is empty).
+    scored = [
+        r
+        for r in rows
+        if isinstance(r.get("analysis_dir"), str) and r.get("structure_match") in (True, False)
+    ]
+    if not scored:
+        raise AnalysisError("no scored trial in this cell (all untrainable?)")
+    keys = [structure_key(Path(r["trial_dir"]), Path(r["analysis_dir"])) for r in scored]
+    counts = {k: keys.count(k) for k in keys}
+    best = max(counts.values())
+    # The first row with a most common structure, in the cell's (width, seed) order.
+    order = sorted(range(len(scored)), key=lambda i: (str(scored[i]["width"]), scored[i]["seed"]))
+    chosen = next(i for i in order if counts[keys[i]] == best)
+    return scored[chosen], best, len(scored)

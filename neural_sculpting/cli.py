@@ -143,6 +143,26 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def _draw_cell(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from neural_sculpting.analysis import draw_trial, representative_trial
+
+    table = pd.read_csv(args.trials)
+    if "analysis_dir" not in table.columns:
+        raise ValueError(f"{args.trials}: no analysis_dir column; rebuild it with `sculpt table`")
+    cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
+    if cell.empty:
+        raise ValueError(f"{args.trials}: no trial of {args.graph} with {args.depth} hidden layers")
+    row, share, compared = representative_trial(cell.to_dict("records"))
+    draw_trial(
+        Path(row["trial_dir"]), Path(row["analysis_dir"]), load_graph(args.graph),
+        args.output, with_graph=True,
+        note=f"most common structure: {share} of {compared} trials",
+    )  # fmt: skip
+    return 0
+
+
 def _add_analysis_commands(subparsers) -> None:
     detect = subparsers.add_parser(
         "detect", help="detect modules in a trial's selected network and score them"
@@ -161,6 +181,16 @@ def _add_analysis_commands(subparsers) -> None:
     draw.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
     draw.add_argument("--with-graph", action="store_true", help="the function graph beside it")
     draw.set_defaults(handler=_draw)
+
+    cell = subparsers.add_parser(
+        "draw-cell",
+        help="draw the most common structure of one graph and depth of an experiment",
+    )
+    cell.add_argument("--trials", required=True, type=Path, help="the experiment's trials.csv")
+    cell.add_argument("--graph", required=True)
+    cell.add_argument("--depth", required=True, type=int, help="number of hidden layers")
+    cell.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    cell.set_defaults(handler=_draw_cell)
 
 
 def _table(args: argparse.Namespace) -> int:

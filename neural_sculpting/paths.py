@@ -115,3 +115,17 @@ def log_file(*parts: str, root: Path | None = None) -> Path:
 
 def benchmark_file(*parts: str, root: Path | None = None) -> Path:
     return (root or results_dir()) / "benchmarks" / Path(*parts)
+
+
+# --- results/figures/: the paper's figures and drawings -------------------------------------
+
+
+def figures_dir(root: Path | None = None) -> Path:
+    return (root or results_dir()) / "figures"
+
+
+def drawing_cell(
+    experiment: str, graph: str, depth: int | str, suffix: str = "png", root: Path | None = None
+) -> Path:
+    """The appendix-style drawing of one (graph, depth) cell of an experiment."""
+    return figures_dir(root) / "drawings" / experiment / f"{graph}_h{depth}.{suffix}"

@@ -21,7 +21,7 @@ COLUMNS = [
     "graph", "depth", "width", "arch", "seed", "lr", "batch_size", "epochs", "mode", "pu", "pe",
     "trainable", "dense_val_accuracy", "density", "val_accuracy", "n_modules",
     "input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match",
-    "modules_found", "modules_per_layer", "condensed_arch",
+    "modules_found", "modules_per_layer", "condensed_arch", "trial_dir", "analysis_dir",
 ]  # fmt: skip
 SCORE_COLUMNS = (
     "n_modules", "input_modules_match", "output_modules_match", "hidden_modules_match",
@@ -56,6 +56,8 @@ def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
         "val_accuracy": result["val_accuracy"],
     }
     row |= dict.fromkeys(SCORE_COLUMNS)
+    row["trial_dir"] = str(Path(selected_json).parent)
+    row["analysis_dir"] = str(Path(score_json).parent) if score_json is not None else None
     if score_json is not None:
         score = json.loads(Path(score_json).read_text())
         for key in SCORE_COLUMNS:

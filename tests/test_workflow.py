@@ -80,6 +80,8 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     with figure.with_suffix(".csv").open() as handle:
         rates = list(csv.DictReader(handle))
     assert [(r["graph"], r["depth"]) for r in rates] == [("input_separable", "1")]
+    drawing = tmp_path / "results" / "figures" / "drawings" / "tiny" / "input_separable_h1.png"
+    assert drawing.read_bytes().startswith(b"\x89PNG")
     # A second run finds everything done and runs nothing.
     again = run_snakemake(
         tmp_path,

@@ -113,9 +113,30 @@ def experiment_targets(experiments):
     return targets
 
 
+def drawing_targets(experiments):
+    targets = []
+    for experiment in experiments:
+        cells = {
+            (t.graph, t.depth)
+            for t in experiment.trials
+            if t.search.mode in DETECTING_MODES
+        }
+        targets += [
+            str(paths.drawing_cell(experiment.name, g, d)) for g, d in sorted(cells)
+        ]
+    return targets
+
+
 def boolean_targets():
-    return graph_targets(BOOLEAN) + experiment_targets(BOOLEAN)
+    return (
+        graph_targets(BOOLEAN) + experiment_targets(BOOLEAN) + drawing_targets(BOOLEAN)
+    )
 
 
 def all_targets():
-    return graph_targets(STUDY.values()) + experiment_targets(STUDY.values())
+    experiments = list(STUDY.values())
+    return (
+        graph_targets(experiments)
+        + experiment_targets(experiments)
+        + drawing_targets(experiments)
+    )

@@ -54,3 +54,30 @@ rule structure_recovered:
     shell:
         "{params.sculpt} figure structure-recovered --trials {input:q} "
         "--title {params.title:q} -o {output.png:q} > {log:q} 2>&1"
+
+
+rule draw_cell:
+    input:
+        str(paths.trials_csv("{experiment}")),
+    output:
+        report(
+            str(paths.drawing_cell("{experiment}", "{graph}", "{depth}")),
+            category="Drawings",
+            subcategory="{experiment}",
+            caption="../report/drawing.rst",
+        ),
+    log:
+        log_path("experiments", "{experiment}", "draw_{graph}_h{depth}.log"),
+    benchmark:
+        benchmark_path("experiments", "{experiment}", "draw_{graph}_h{depth}.tsv")
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        sculpt=SCULPT,
+    shell:
+        "{params.sculpt} draw-cell --trials {input:q} --graph {wildcards.graph:q} "
+        "--depth {wildcards.depth} -o {output:q} > {log:q} 2>&1"
