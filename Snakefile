@@ -34,6 +34,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/graphs.smk"
 include: "workflow/rules/trials.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all_boolean:

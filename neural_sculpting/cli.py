@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from neural_sculpting import __version__, atomic, engine_cli
+from neural_sculpting import __version__, atomic, engine_cli, paper_figures_cli
 from neural_sculpting.function_graph import available_graphs, load_graph
 from neural_sculpting.hierarchy import task_hierarchy
 from neural_sculpting.truth_table import truth_table
@@ -239,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     engine_cli.register(subparsers)
     _add_analysis_commands(subparsers)
     _add_table_command(subparsers)
+    paper_figures_cli.register(subparsers)
     return parser
 
 

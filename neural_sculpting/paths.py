@@ -129,3 +129,8 @@ def drawing_cell(
 ) -> Path:
     """The appendix-style drawing of one (graph, depth) cell of an experiment."""
     return figures_dir(root) / "drawings" / experiment / f"{graph}_h{depth}.{suffix}"
+
+
+def figure(target: str, suffix: str = "png", root: Path | None = None) -> Path:
+    """A paper figure or table: `results/figures/<target>.<suffix>` (png, pdf, csv, txt)."""
+    return figures_dir(root) / f"{target}.{suffix}"

@@ -63,7 +63,7 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     assert structure["structure"]["input_partition"] == [[0, 1], [2, 3]]
     assert (graph_dir / "function_graph.png").read_bytes().startswith(b"\x89PNG")
 
-    with (tmp_path / "results" / "tiny" / "trials.csv").open() as handle:
+    with (tmp_path / "results" / "validation" / "trials.csv").open() as handle:
         trials = list(csv.DictReader(handle))
     assert len(trials) == 1
     for column in REQUIRED_COLUMNS:
@@ -74,14 +74,26 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     )  # fmt: skip
     assert (row["pu"], row["pe"], row["mode"]) == ("70.0", "2.5", "grid")
     assert 0 < float(row["density"]) < 1
-    figure = tmp_path / "results" / "tiny" / "structure_recovered"
+    figure = tmp_path / "results" / "validation" / "structure_recovered"
     assert figure.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
     assert figure.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     with figure.with_suffix(".csv").open() as handle:
         rates = list(csv.DictReader(handle))
     assert [(r["graph"], r["depth"]) for r in rates] == [("input_separable", "1")]
-    drawing = tmp_path / "results" / "figures" / "drawings" / "tiny" / "input_separable_h1.png"
+    # The analysis stage saved the module graph: input_separable's two modules span all layers.
+    modules = json.loads((tmp_path / trials[0]["analysis_dir"] / "modules.json").read_text())
+    nodes = modules["detection"]["module_graph"]["nodes"]
+    if trials[0]["structure_match"] == "True":
+        assert len(nodes) == 2 and all(n["layers"] == [0, 1, 2] for n in nodes)
+    drawing = (
+        tmp_path / "results" / "figures" / "drawings" / "validation" / "input_separable_h1.png"
+    )
     assert drawing.read_bytes().startswith(b"\x89PNG")
+    fig7 = tmp_path / "results" / "figures" / "fig7"
+    with fig7.with_suffix(".csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header[:5] == ["graph", "depth", "trials", "successes", "rate"]
+    assert fig7.with_suffix(".png").is_file() and fig7.with_suffix(".txt").is_file()
     # A second run finds everything done and runs nothing.
     again = run_snakemake(
         tmp_path,

@@ -34,6 +34,35 @@ TRIALS = {
 DETECTING_MODES = ("grid", "paper")
 
 
+# Which experiments (by their names in config/config.yaml) feed each figure of the paper.
+FIGURE_EXPERIMENTS = {
+    "fig7": ["validation"],
+    "fig8": ["reuse_sweep"],
+    "fig10": ["input_overlap"],
+    "fig12a": ["hierarchy"],
+    "fig12b": ["hierarchy"],
+}
+SUCCESS_FIGURES = tuple(FIGURE_EXPERIMENTS)
+
+
+def figure_inputs(target):
+    missing = [e for e in FIGURE_EXPERIMENTS[target] if e not in STUDY]
+    if missing:
+        raise ValueError(
+            f"{target} needs experiment {missing[0]!r}, which the config does not define"
+        )
+    return [str(paths.trials_csv(e)) for e in FIGURE_EXPERIMENTS[target]]
+
+
+def available_figures(experiments):
+    names = {e.name for e in experiments}
+    return [
+        str(paths.figure(target, "png"))
+        for target, needed in FIGURE_EXPERIMENTS.items()
+        if set(needed) <= names
+    ]
+
+
 def log_path(*parts):
     return str(paths.log_file(*parts))
 
@@ -129,7 +158,10 @@ def drawing_targets(experiments):
 
 def boolean_targets():
     return (
-        graph_targets(BOOLEAN) + experiment_targets(BOOLEAN) + drawing_targets(BOOLEAN)
+        graph_targets(BOOLEAN)
+        + experiment_targets(BOOLEAN)
+        + drawing_targets(BOOLEAN)
+        + available_figures(BOOLEAN)
     )
 
 
@@ -139,4 +171,5 @@ def all_targets():
         graph_targets(experiments)
         + experiment_targets(experiments)
         + drawing_targets(experiments)
+        + available_figures(experiments)
     )
