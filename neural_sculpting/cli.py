@@ -13,7 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from neural_sculpting import __version__, atomic, engine_cli, paper_figures_cli
+from neural_sculpting import (
+    __version__,
+    atomic,
+    engine_cli,
+    mnist_cli,
+    paper_figures_cli,
+    structural_cli,
+)
 from neural_sculpting.function_graph import available_graphs, load_graph
 from neural_sculpting.hierarchy import task_hierarchy
 from neural_sculpting.truth_table import truth_table
@@ -240,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_commands(subparsers)
     _add_table_command(subparsers)
     paper_figures_cli.register(subparsers)
+    structural_cli.register(subparsers)
+    mnist_cli.register(subparsers)
     return parser
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from neural_sculpting.function_graph import FunctionGraph, Literal
 
@@ -20,7 +19,9 @@ class TruthTable:
     input_names: tuple[str, ...]
     output_names: tuple[str, ...]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self):  # -> pandas.DataFrame; imported here to keep `sculpt` quick to start
+        import pandas as pd
+
         data = np.concatenate([self.inputs, self.outputs], axis=1)
         return pd.DataFrame(data, columns=[*self.input_names, *self.output_names])
 

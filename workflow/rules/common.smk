@@ -43,6 +43,24 @@ FIGURE_EXPERIMENTS = {
     "fig12b": ["hierarchy"],
 }
 SUCCESS_FIGURES = tuple(FIGURE_EXPERIMENTS)
+# The structural tests (Secs. 2-3, App. G) read networks of these experiments: dense, edge-only
+# and unit-edge-pruned (grid) trials of the input-separable and reused tasks.
+STRUCTURAL_EXPERIMENTS = {
+    "table1": [
+        "structural_dense_input_separable",
+        "structural_edge_only_input_separable",
+        "validation",
+    ],
+    "fig1b": ["structural_dense_input_separable"],
+    "fig2b": ["structural_dense_reused"],
+    "fig3a": ["structural_edge_only_input_separable"],
+    "fig3b": ["structural_edge_only_reused"],
+    "fig4a": ["validation"],
+    "fig4b": ["validation", "reused_widths"],
+    "fig35": ["structural_edge_only_input_separable"],
+    "fig36": ["validation"],
+}
+STRUCTURAL_GRAPHS = ("input_separable", "reused")
 
 
 def figure_inputs(target):
@@ -54,11 +72,28 @@ def figure_inputs(target):
     return [str(paths.trials_csv(e)) for e in FIGURE_EXPERIMENTS[target]]
 
 
+def structural_inputs(target):
+    """selected.json of every input-separable or reused trial of the experiments the target reads."""
+    missing = [e for e in STRUCTURAL_EXPERIMENTS[target] if e not in STUDY]
+    if missing:
+        raise ValueError(
+            f"{target} needs experiment {missing[0]!r}, which the config does not define"
+        )
+    trials = {
+        t.key: t
+        for e in STRUCTURAL_EXPERIMENTS[target]
+        for t in STUDY[e].trials
+        if t.graph in STRUCTURAL_GRAPHS
+    }
+    return [str(paths.selected_json(key)) for key in trials]
+
+
 def available_figures(experiments):
     names = {e.name for e in experiments}
+    needs = {**FIGURE_EXPERIMENTS, **STRUCTURAL_EXPERIMENTS}
     return [
         str(paths.figure(target, "png"))
-        for target, needed in FIGURE_EXPERIMENTS.items()
+        for target, needed in needs.items()
         if set(needed) <= names
     ]
 

@@ -36,7 +36,41 @@ rule paper_figure:
         "> {log:q} 2>&1"
 
 
-for _target in SUCCESS_FIGURES:
+rule structural_figure:
+    input:
+        lambda wildcards: structural_inputs(wildcards.target),
+    output:
+        png=report(
+            str(paths.figure("{target}", "png")),
+            category="Structural tests",
+            caption="../report/figure.rst",
+        ),
+        pdf=str(paths.figure("{target}", "pdf")),
+        csv=str(paths.figure("{target}", "csv")),
+        txt=str(paths.figure("{target}", "txt")),
+    log:
+        log_path("figures", "{target}.log"),
+    benchmark:
+        benchmark_path("figures", "{target}.tsv")
+    wildcard_constraints:
+        target="|".join(STRUCTURAL_EXPERIMENTS),
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        sculpt=SCULPT,
+        trials=lambda wildcards, input: " ".join(
+            shlex.quote(str(Path(p).parent)) for p in input
+        ),
+    shell:
+        "{params.sculpt} structural {wildcards.target} --trials {params.trials} --seed 1 "
+        "-o {output.png:q} > {log:q} 2>&1"
+
+
+for _target in (*SUCCESS_FIGURES, *STRUCTURAL_EXPERIMENTS):
 
     rule:
         name:
