@@ -94,6 +94,14 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
         header = next(csv.reader(handle))
     assert header[:5] == ["graph", "depth", "trials", "successes", "rate"]
     assert fig7.with_suffix(".png").is_file() and fig7.with_suffix(".txt").is_file()
+    # The report collects every table and figure in one page.
+    report = run_snakemake(
+        tmp_path, "all_boolean", "--configfile", str(ROOT / "config" / "test.yaml"),
+        "--report", "report.html",
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr[-2000:]
+    page = (tmp_path / "report.html").read_text(errors="replace")
+    assert "fig7.png" in page and "trials.csv" in page
     # A second run finds everything done and runs nothing.
     again = run_snakemake(
         tmp_path,

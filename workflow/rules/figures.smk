@@ -65,8 +65,9 @@ rule structural_figure:
         trials=lambda wildcards, input: " ".join(
             shlex.quote(str(Path(p).parent)) for p in input
         ),
+        seed=lambda wildcards: structural_seed(wildcards.target),
     shell:
-        "{params.sculpt} structural {wildcards.target} --trials {params.trials} --seed 1 "
+        "{params.sculpt} structural {wildcards.target} --trials {params.trials} --seed {params.seed} "
         "-o {output.png:q} > {log:q} 2>&1"
 
 
