@@ -1,14 +1,24 @@
 """Time one full 14 x 5 grid trial lane by lane and batched (issue 3's benchmark; not a test).
 
     .venv/bin/python benchmarks/bench_grid.py                       # reused, 4-24-24-16, 40 epochs
-    .venv/bin/python benchmarks/bench_grid.py --graph input_separable --arch 24-24 --lr 0.05 \
-        --epochs 10 --subset all
+    .venv/bin/python benchmarks/bench_grid.py --graph input_separable --lr 0.05 --epochs 10
+    .venv/bin/python benchmarks/bench_grid.py --subset 5,35,70 --conv-subset 5,35,70   # quicker
     .venv/bin/python benchmarks/bench_grid.py --profile             # where the batched time goes
 
-Batched: the whole grid (dense, 14 unit-pruning lanes, 14 edge starts, 70 edge-pruning lanes) as
-the engine runs it. Lane by lane: the same networks, each lane in its own batch of one; for the
-Pu values of `--subset` only (say `all` for the full grid), scaled to 14 Pu values to estimate the
-full lane-by-lane time. Every lane-by-lane network is checked to be bitwise the batched one.
+Three sides, one after the other in one process, all on one thread (`--threads`, default 1):
+(b)  batched: the whole grid (dense, 14 unit-pruning lanes, 14 edge starts, 70 edge-pruning lanes)
+     as the engine runs it, every lane of a stage in one stacked-weight program.
+(a1) conventional: one network at a time written the ordinary way (`conventional.py`: nn.Linear
+     layers with masks, torch.optim.Adam, a plain minibatch loop). Not bitwise the engine's
+     networks (other random numbers); checked to end at comparable densities at 100%.
+(a2) engine, one lane: the engine with each lane in its own batch of one (custom foreach Adam, no
+     data loader); checked to give bitwise the batched networks.
+A lane-by-lane side runs the Pu values of its subset (`--conv-subset`, `--subset`; `all` is the
+full grid); for a subset of k Pu values the full-grid time is estimated as dense + (14 / k) *
+(units + edges), and the output says so. Each side reports wall-clock seconds (per stage) and
+CPU seconds of this process: on one thread, CPU time is what a side costs whatever else shares the
+cores, wall time also counts the waits for them. Not timed: imports and torch.optim's one-off
+first use (about a second, paid before any side starts).
 """
 
 from __future__ import annotations
@@ -19,61 +29,166 @@ import datetime
 import io
 import platform
 import pstats
+import statistics
+import sys
 import time
+from pathlib import Path
 
 T0 = time.perf_counter()
 
 import torch  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import conventional  # noqa: E402
+from conventional import STAGES, Stopwatch  # noqa: E402
+
 from neural_sculpting.data import LaneData, graph_data  # noqa: E402
 from neural_sculpting.edge_pruning import edge_schedules, prune_edges  # noqa: E402
 from neural_sculpting.hparams import SearchHparams, TrainingHparams  # noqa: E402
 from neural_sculpting.masked_mlp import LaneMLP, parse_arch  # noqa: E402
-from neural_sculpting.search import Experiment, Search, Trial, resolve_device  # noqa: E402
+from neural_sculpting.search import Search, SearchSettings, SearchTrial, resolve_device  # noqa: E402
 from neural_sculpting.training import train_lanes  # noqa: E402
 from neural_sculpting.unit_pruning import prune_units, unit_schedules  # noqa: E402
 
 
-def lane_by_lane(exp: Experiment, graph: str, seed: int, pus, device, batched: Search) -> dict:
-    """Each lane alone; returns times and whether every network equals the batched one."""
+def engine_one_lane(
+    exp: SearchSettings, graph: str, seed: int, pus, device, batched: Search
+) -> dict:
+    """(a2) Each lane alone in the engine; returns the stopwatch and whether every network equals
+    the batched one."""
     data = graph_data([graph], exp.training.noise_std)
     one = LaneData(data, [0], device)
-    widths = batched.widths
     hp, threshold = exp.training, exp.pruning.accuracy_threshold
-    times = {"dense": 0.0, "units": 0.0, "edges": 0.0}
-    started = time.perf_counter()
-    dense = LaneMLP.initialise(widths, [(seed, "init")], device)
-    acc = float(train_lanes(dense, one, hp, [(seed, "dense")]).accuracy[0])
-    times["dense"] = time.perf_counter() - started
+    clock = Stopwatch()
+    with clock.stage("dense"):
+        dense = LaneMLP.initialise(batched.widths, [(seed, "init")], device)
+        acc = float(train_lanes(dense, one, hp, [(seed, "dense")]).accuracy[0])
     run = batched.runs[0]
     same = True
     for pu in pus:
-        started = time.perf_counter()
-        unit = prune_units(
-            dense.clone(),
-            one,
-            hp,
-            threshold,
-            unit_schedules([(seed, pu)], [pu], dense.n_hidden_units, [acc]),
-        )
-        times["units"] += time.perf_counter() - started
+        with clock.stage("units"):
+            schedule = unit_schedules([(seed, pu)], [pu], dense.n_hidden_units, [acc])
+            unit = prune_units(dense.clone(), one, hp, threshold, schedule)
         i = run.pu.index(pu)
         same &= all(
             torch.equal(a, b)
             for a, b in zip(unit.masks(), run.units.select([i]).masks(), strict=True)
         )
-        started = time.perf_counter()
-        start_acc = float(train_lanes(unit, one, hp, [(seed, pu, "edge-start")]).accuracy[0])
-        for pe in run.pe:
-            lanes = edge_schedules([(seed, pu, pe)], [pe], unit, [start_acc])
-            edges = prune_edges(unit.clone(), one, hp, threshold, lanes)
-            j = i * len(run.pe) + run.pe.index(pe)
-            same &= all(
-                torch.equal(a, b)
-                for a, b in zip(edges.masks(), run.edges.select([j]).masks(), strict=True)
-            )
-        times["edges"] += time.perf_counter() - started
-    return {"times": times, "same": same}
+        with clock.stage("edges"):
+            start = train_lanes(unit, one, hp, [(seed, pu, "edge-start")])
+            for pe in run.pe:
+                lanes = edge_schedules([(seed, pu, pe)], [pe], unit, [float(start.accuracy[0])])
+                edges = prune_edges(unit.clone(), one, hp, threshold, lanes)
+                j = i * len(run.pe) + run.pe.index(pe)
+                same &= all(
+                    torch.equal(a, b)
+                    for a, b in zip(edges.masks(), run.edges.select([j]).masks(), strict=True)
+                )
+    return {"clock": clock, "same": same}
+
+
+def warm_up_torch_optim() -> float:
+    """Seconds of torch.optim's one-off start-up (its first Adam costs about a second of lazy
+    imports); paid here so that the conventional side's dense stage does not carry it."""
+    started = time.perf_counter()
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.Adam([p], lr=0.1, weight_decay=1e-4)
+    p.grad = torch.ones(2)
+    opt.step()
+    return time.perf_counter() - started
+
+
+def estimate(seconds: dict[str, float], k: int, n_pu: int) -> float:
+    """Full-grid seconds from a run of k of the n_pu Pu values: units and edges scale by n_pu / k
+    (each Pu value brings one unit-pruning lane, one edge start and its Pe lanes)."""
+    return seconds["dense"] + n_pu / k * (seconds["units"] + seconds["edges"])
+
+
+def stage_text(seconds: dict[str, float]) -> str:
+    return (
+        f"{sum(seconds.values()):.2f} s ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items())
+        + ")"
+    )
+
+
+def pick(parser: argparse.ArgumentParser, text: str, pu_values: tuple[float, ...]) -> list[float]:
+    """A subset option's Pu values ('all', 'none' or a comma list of grid values)."""
+    if text == "all":
+        return list(pu_values)
+    if text == "none":
+        return []
+    try:
+        pus = [float(p) for p in text.split(",")]
+    except ValueError:
+        parser.error(f"a subset is 'all', 'none' or a comma list of Pu values, got {text!r}")
+    unknown = [p for p in pus if p not in pu_values]
+    if unknown:
+        parser.error(f"subset Pu values {unknown} are not in the grid {list(pu_values)}")
+    return pus
+
+
+def describe(name: str, clock: Stopwatch, pus: list[float], n_pu: int, n_pe: int) -> dict:
+    """Print a lane-by-lane side's times; return its full-grid wall and CPU seconds (measured
+    for the full grid, else estimated from the subset, and the text says which)."""
+    k = len(pus)
+    if k == n_pu:
+        print(f"{name}, FULL GRID ({n_pu} unit-pruning + {n_pu * n_pe} edge-pruning lanes):")
+    else:
+        print(
+            f"{name}, SUBSET Pu {pus} ({k} of {n_pu} unit-pruning and {k * n_pe} of "
+            f"{n_pu * n_pe} edge-pruning lanes):"
+        )
+    print(f"    wall {stage_text(clock.wall)}; CPU {stage_text(clock.cpu)}")
+    full = {"wall": estimate(clock.wall, k, n_pu), "cpu": estimate(clock.cpu, k, n_pu)}
+    if k != n_pu:
+        print(
+            f"    full grid ESTIMATED as dense + {n_pu}/{k} x (units + edges): "
+            f"wall {full['wall']:.2f} s, CPU {full['cpu']:.2f} s"
+        )
+    return full
+
+
+def trainings(run, pus: list[float]) -> int:
+    """(Re)trainings the engine ran for these Pu values: dense, unit tries, one edge start per
+    Pu, edge tries (as conventional.run_grid counts; a try at p >= 100 trains nothing)."""
+    units = sum(lane["rounds"] for lane in run.unit_lanes if lane["pu"] in pus)
+    edges = sum(lane["rounds"] for lane in run.edge_lanes if lane["pu"] in pus)
+    return 1 + units + len(pus) + edges
+
+
+def sanity(conv: conventional.GridResult, run, pus: list[float], threshold: float) -> None:
+    """Print whether the conventional lanes end like the batched ones: accuracy, densities and
+    the number of (re)trainings on the same (Pu, Pe) lanes."""
+    ours = {(lane["pu"], lane["pe"]): lane for lane in run.edge_lanes if lane["pu"] in pus}
+    conv_d = [lane.density for lane in conv.lanes]
+    ours_d = [lane["final_density"] for lane in ours.values()]
+    conv_ok = sum(lane.accuracy >= threshold for lane in conv.lanes)
+    ours_ok = sum((lane["val_accuracy"] or 0) >= threshold for lane in ours.values())
+    unit_ours = [lane["final_density"] for lane in run.unit_lanes if lane["pu"] in pus]
+    ours_trainings = trainings(run, pus)
+    ratio = statistics.median(conv_d) / statistics.median(ours_d)
+    comparable = conv_ok == len(conv.lanes) and 2 / 3 <= ratio <= 3 / 2
+    print(
+        f"  sanity (a1 vs batched, same {len(conv.lanes)} edge lanes): at {threshold:g}% "
+        f"{conv_ok}/{len(conv.lanes)} vs {ours_ok}/{len(ours)}; dense accuracy "
+        f"{conv.dense_accuracy:.1f}% vs {run.dense_accuracy:.1f}%"
+    )
+    print(
+        f"    edge-pruned density median {statistics.median(conv_d):.4f} vs "
+        f"{statistics.median(ours_d):.4f}, min {min(conv_d):.4f} vs {min(ours_d):.4f}, "
+        f"max {max(conv_d):.4f} vs {max(ours_d):.4f}"
+    )
+    print(
+        f"    unit-pruned density median {statistics.median(conv.unit_density.values()):.4f} vs "
+        f"{statistics.median(unit_ours):.4f}; (re)trainings {conv.retrainings} vs "
+        f"{ours_trainings}"
+    )
+    print(
+        f"    comparable (all a1 lanes at {threshold:g}%, median density ratio {ratio:.2f} "
+        f"within [0.67, 1.5]): {'yes' if comparable else 'NO'}"
+    )
 
 
 def main() -> None:
@@ -84,79 +199,104 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads, all sides")
     parser.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
     parser.add_argument(
+        "--conv-subset",
+        default="all",
+        help="Pu values run by (a1) conventional (comma list, or 'all' / 'none')",
+    )
+    parser.add_argument(
         "--subset",
-        default="5,35,70",
-        help="Pu values timed lane by lane (comma list, or 'all' / 'none')",
+        default="all",
+        help="Pu values run by (a2) engine one lane (comma list, or 'all' / 'none')",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the batched run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    exp = Experiment(
+    exp = SearchSettings(
         parse_arch(args.arch),
         TrainingHparams(args.lr, args.batch_size, args.epochs),
         search=SearchHparams(),
     )
+    pu_values, pe_values = exp.search.pu_values, exp.search.pe_values
+    n_pu, n_pe = len(pu_values), len(pe_values)
+    conv_pus = pick(parser, args.conv_subset, pu_values)
+    lane_pus = pick(parser, args.subset, pu_values)
     startup = time.perf_counter() - T0
+    warm = warm_up_torch_optim()
     print(
         f"# {datetime.date.today()} {platform.node()} {platform.processor() or platform.machine()}"
-        f" torch {torch.__version__} device {device} threads {torch.get_num_threads()}"
+        f" torch {torch.__version__} device {device}; torch.set_num_threads({args.threads}):"
+        f" {torch.get_num_threads()} thread(s), every side"
     )
     print(
         f"task {args.graph}, hidden {args.arch}, lr {args.lr}, batch {args.batch_size}, "
-        f"{args.epochs} epochs, seed {args.seed}; start-up (imports) {startup:.2f} s"
+        f"{args.epochs} epochs, seed {args.seed}; not timed: start-up (imports) {startup:.2f} s, "
+        f"torch.optim first use {warm:.2f} s"
     )
 
-    batched = Search([Trial(args.graph, args.seed)], exp, device)
+    batched = Search([SearchTrial(args.graph, args.seed)], exp, device)
     profiler = cProfile.Profile() if args.profile else None
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     result = batched.run()[0]
     if profiler:
         profiler.disable()
-    batched_s = time.perf_counter() - started
-    stages = ", ".join(f"{k} {v:.2f} s" for k, v in batched.stage_seconds.items())
+    ours = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+    stages = {k: batched.stage_seconds.get(k, 0.0) for k in (*STAGES, "selected")}
     print(
-        f"batched grid ({len(exp.search.pu_values)} x {len(exp.search.pe_values)}): "
-        f"{batched_s:.2f} s ({stages})"
+        f"(b) batched, FULL GRID ({n_pu} unit-pruning + {n_pu * n_pe} edge-pruning lanes, "
+        "every lane of a stage in one program):"
     )
+    print(f"    wall {stage_text(stages)}; CPU {ours['cpu']:.2f} s")
     print(
-        f"  selected: {result['chosen']}, density {result['density']}, "
+        f"    selected: {result['chosen']}, density {result['density']}, "
         f"val accuracy {result['val_accuracy']}"
     )
     if profiler:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(12)
         print(text.getvalue())
-
-    if args.subset == "none" or not result["pruned"]:
+    if not result["pruned"]:
+        print("the batched dense network missed the threshold: nothing pruned, nothing compared")
         return
-    pus = (
-        list(exp.search.pu_values)
-        if args.subset == "all"
-        else [float(p) for p in args.subset.split(",")]
-    )
-    lbl = lane_by_lane(exp, args.graph, args.seed, pus, device, batched)
-    t = lbl["times"]
-    measured = sum(t.values())
-    scale = len(exp.search.pu_values) / len(pus)
-    full = t["dense"] + scale * (t["units"] + t["edges"])
-    kind = "full grid" if scale == 1 else f"SUBSET Pu {pus} ({len(pus) * 5 + len(pus)} lanes)"
-    print(
-        f"lane by lane, {kind}: {measured:.2f} s (dense {t['dense']:.2f} s, units "
-        f"{t['units']:.2f} s, edges {t['edges']:.2f} s)"
-    )
-    if scale != 1:
-        print(
-            f"  estimated full lane-by-lane grid (units and edges scaled x{scale:.2f}): "
-            f"{full:.2f} s"
+
+    run = batched.runs[0]
+    threshold = exp.pruning.accuracy_threshold
+    sides = []
+    if conv_pus:
+        data = graph_data([args.graph], exp.training.noise_std)
+        x, y = data.val_x[0], data.val_y[0]  # the clean truth table
+        conv = conventional.run_grid(
+            x, y, exp.hidden, exp.training, args.seed, conv_pus, pe_values, threshold
         )
-    print(f"  lane-by-lane networks bitwise equal to the batched ones: {lbl['same']}")
-    print(f"ratio lane-by-lane / batched: {full / batched_s:.1f}x")
+        full = describe(
+            "(a1) conventional, one network at a time", conv.clock, conv_pus, n_pu, n_pe
+        )
+        sanity(conv, run, conv_pus, threshold)
+        # a1's own random numbers give schedules of other lengths than the engine's, so also
+        # compare at equal work: a1's seconds per (re)training times the engine's count.
+        count = trainings(run, list(pu_values))
+        equal = {
+            k: sum(getattr(conv.clock, k).values()) / conv.retrainings * count
+            for k in ("wall", "cpu")
+        }
+        sides.append(("a1 conventional", full))
+        sides.append((f"a1 at equal work ({count} (re)trainings)", equal))
+    if lane_pus:
+        lane = engine_one_lane(exp, args.graph, args.seed, lane_pus, device, batched)
+        full = describe("(a2) engine, one lane per batch", lane["clock"], lane_pus, n_pu, n_pe)
+        print(f"    a2 networks bitwise equal to the batched ones: {lane['same']}")
+        sides.append(("a2 engine one lane", full))
+    for name, full in sides:
+        print(
+            f"ratio ({name}) / (b batched), full grid: wall {full['wall']:.2f} / "
+            f"{ours['wall']:.2f} s = {full['wall'] / ours['wall']:.1f}x; CPU "
+            f"{full['cpu']:.2f} / {ours['cpu']:.2f} s = {full['cpu'] / ours['cpu']:.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from neural_sculpting.hparams import (
 from neural_sculpting.paper import paper_choice
 
 if TYPE_CHECKING:
-    from neural_sculpting.search import Experiment, Trial
+    from neural_sculpting.search import SearchSettings, SearchTrial
 
 
 class EngineUsageError(ValueError):
@@ -118,8 +118,8 @@ def _handler(command: str):
     return handle
 
 
-def _trials(args: argparse.Namespace, exp: Experiment) -> list[Trial]:
-    from neural_sculpting.search import Trial
+def _trials(args: argparse.Namespace, exp: SearchSettings) -> list[SearchTrial]:
+    from neural_sculpting.search import SearchTrial
 
     graphs = list(dict.fromkeys(args.graph))
     seeds = list(dict.fromkeys(args.seed or [0]))
@@ -141,7 +141,7 @@ def _trials(args: argparse.Namespace, exp: Experiment) -> list[Trial]:
             if exp.search.mode == "paper" and args.pu and args.pe:
                 pu, pe = (args.pu[0],), (args.pe[0],)
             # Without --pu/--pe, paper mode looks the pair up once the widths are known.
-            trials.append(Trial(graph, seed, out, pu, pe))
+            trials.append(SearchTrial(graph, seed, out, pu, pe))
     return trials
 
 
@@ -150,7 +150,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     import torch
 
     from neural_sculpting.masked_mlp import arch_name, parse_arch
-    from neural_sculpting.search import Experiment, Search, Trial, resolve_device
+    from neural_sculpting.search import Search, SearchSettings, SearchTrial, resolve_device
 
     if args.threads is not None:
         if args.threads < 1:
@@ -167,7 +167,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
         )
     elif args.mode == "edge_only" and args.pe:
         search = SearchHparams(mode="edge_only", edge_only_pe=tuple(args.pe))
-    exp = Experiment(
+    exp = SearchSettings(
         hidden=hidden,
         training=TrainingHparams(
             lr=args.lr,
@@ -191,7 +191,7 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     if args.mode == "paper" and not (args.pu and args.pe):
         arch = arch_name(runner.widths)
         picked = [paper_choice(t.graph, arch, t.seed, args.paper_csv) for t in trials]
-        trials = [Trial(t.graph, t.seed, t.out_dir, (pu,), (pe,)) for t, (pu, pe) in zip(
+        trials = [SearchTrial(t.graph, t.seed, t.out_dir, (pu,), (pe,)) for t, (pu, pe) in zip(
             trials, picked, strict=True)]  # fmt: skip
         runner = Search(
             trials, exp, device, runner.data, not args.quiet, state_every_s=args.state_every

@@ -57,7 +57,7 @@ def resolve_device(name: str) -> torch.device:
 
 
 @dataclass(frozen=True)
-class Trial:
+class SearchTrial:
     """One (graph, seed); `out_dir` None keeps everything in memory. `pu`/`pe` override the
     search's values for this trial (paper mode)."""
 
@@ -69,7 +69,7 @@ class Trial:
 
 
 @dataclass(frozen=True)
-class Experiment:
+class SearchSettings:
     """What all trials of one call share. `hidden` are the hidden widths (e.g. (24, 24))."""
 
     hidden: tuple[int, ...]
@@ -83,7 +83,7 @@ class Experiment:
 
 @dataclass
 class _Run:
-    trial: Trial
+    trial: SearchTrial
     task: int
     widths: tuple[int, ...]
     pu: tuple[float, ...]
@@ -104,7 +104,7 @@ class _Run:
         return self.trial.out_dir
 
 
-def _configs(exp: Experiment, trial: Trial, widths, pu, pe) -> dict[str, dict[str, Any]]:
+def _configs(exp: SearchSettings, trial: SearchTrial, widths, pu, pe) -> dict[str, dict[str, Any]]:
     dense = {
         "graph": trial.graph,
         "seed": trial.seed,
@@ -116,7 +116,7 @@ def _configs(exp: Experiment, trial: Trial, widths, pu, pe) -> dict[str, dict[st
     return {"dense": dense, "units": units, "edges": edges, "selected": edges}
 
 
-def _values(exp: Experiment, trial: Trial) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def _values(exp: SearchSettings, trial: SearchTrial) -> tuple[tuple[float, ...], tuple[float, ...]]:
     mode = exp.search.mode
     if mode == "dense":
         return (), ()
@@ -162,8 +162,8 @@ class Search:
 
     def __init__(
         self,
-        trials: Sequence[Trial],
-        exp: Experiment,
+        trials: Sequence[SearchTrial],
+        exp: SearchSettings,
         device: torch.device | str = "cpu",
         data: TaskData | None = None,
         show_progress: bool = False,
@@ -511,8 +511,8 @@ def select_lane(lanes: Sequence[dict[str, Any]], threshold: float) -> int:
 
 
 def run_trials(
-    trials: Sequence[Trial],
-    exp: Experiment,
+    trials: Sequence[SearchTrial],
+    exp: SearchSettings,
     device: torch.device | str = "cpu",
     data: TaskData | None = None,
     until: str = "selected",

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from neural_sculpting.data import LaneData, boolean_data
 from neural_sculpting.hparams import HparamsError, SearchHparams, TrainingHparams
 from neural_sculpting.masked_mlp import ArchitectureError, LaneMLP, parse_arch
-from neural_sculpting.search import Experiment, Search, Trial
+from neural_sculpting.search import Search, SearchSettings, SearchTrial
 from neural_sculpting.seeding import derive_seed
 from neural_sculpting.training import evaluate, train_lanes
 
@@ -104,16 +104,16 @@ def test_masked_weights_stay_exactly_zero_through_training():
 def test_a_lane_alone_and_inside_a_batch_ends_with_the_same_networks():
     """Dense training, unit pruning, the edge start and edge pruning of one trial give bitwise the
     same masks and weights whether the trial runs alone or batched with other trials."""
-    exp = Experiment(
+    exp = SearchSettings(
         (24, 24),
         TrainingHparams(0.05, 8, 10),
         search=SearchHparams(pu_values=(50.0, 70.0), pe_values=(2.5,)),
     )
     inputs, outputs = xor_table()
     data = boolean_data([("xor", inputs, outputs)])
-    batched = Search([Trial("xor", s) for s in (3, 0, 2)], exp, data=data)
+    batched = Search([SearchTrial("xor", s) for s in (3, 0, 2)], exp, data=data)
     batched.run()
-    alone = Search([Trial("xor", 0)], exp, data=data)
+    alone = Search([SearchTrial("xor", 0)], exp, data=data)
     alone.run()
     b, a = batched.runs[1], alone.runs[0]
     assert a.result["pruned"]

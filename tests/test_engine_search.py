@@ -13,10 +13,10 @@ from neural_sculpting import checkpoint, engine_cli
 from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.paper import PaperChoiceError, paper_choice
 from neural_sculpting.search import (
-    Experiment,
     Search,
     SearchError,
-    Trial,
+    SearchSettings,
+    SearchTrial,
     select_lane,
 )
 
@@ -46,17 +46,17 @@ def test_selection_is_lowest_density_ties_to_larger_pe_then_larger_pu():
 
 def test_input_separable_grid_reaches_paper_density():
     """tasks.md / paper: 4-24-24-4, lr 0.05, batch 8, 10 epochs -> ~2% density at 100%."""
-    result = Search([Trial("input_separable", 0)], Experiment((24, 24), XOR)).run()[0]
+    result = Search([SearchTrial("input_separable", 0)], SearchSettings((24, 24), XOR)).run()[0]
     assert result["trainable"] and result["pruned"]
     assert result["val_accuracy"] == 100.0
     assert result["density"] < 0.04
 
 
 def test_rerun_with_the_same_seed_gives_identical_masks():
-    exp = Experiment((24, 24), XOR, search=SMALL)
-    first = Search([Trial("input_separable", 2)], exp)
+    exp = SearchSettings((24, 24), XOR, search=SMALL)
+    first = Search([SearchTrial("input_separable", 2)], exp)
     first.run()
-    second = Search([Trial("input_separable", 2)], exp)
+    second = Search([SearchTrial("input_separable", 2)], exp)
     second.run()
     for a, b in zip(first.runs[0].edges.masks(), second.runs[0].edges.masks(), strict=True):
         assert torch.equal(a, b)
@@ -65,19 +65,21 @@ def test_rerun_with_the_same_seed_gives_identical_masks():
 def test_untrainable_dense_network_is_recorded_not_pruned():
     # One epoch at a tiny learning rate cannot learn XOR: the dense network stays below 100%.
     weak = TrainingHparams(1e-5, 8, 1)
-    result = Search([Trial("input_separable", 0)], Experiment((24, 24), weak, search=SMALL)).run()
+    result = Search(
+        [SearchTrial("input_separable", 0)], SearchSettings((24, 24), weak, search=SMALL)
+    ).run()
     assert result[0]["trainable"] is False and result[0]["pruned"] is False
     assert result[0]["dense_val_accuracy"] < 100.0
-    loose = Experiment((24, 24), weak, PruningHparams(require_trainable_dense=False), SMALL)
-    search = Search([Trial("input_separable", 0)], loose)
+    loose = SearchSettings((24, 24), weak, PruningHparams(require_trainable_dense=False), SMALL)
+    search = Search([SearchTrial("input_separable", 0)], loose)
     search.run(until="units")
     assert len(search.runs[0].unit_lanes) == 2  # pruned anyway when the rule is switched off
 
 
 def test_stage_files_are_complete_loadable_and_reused(tmp_path):
-    exp = Experiment((24, 24), XOR, search=SMALL)
+    exp = SearchSettings((24, 24), XOR, search=SMALL)
     out = tmp_path / "input_separable" / "seed0"
-    result = Search([Trial("input_separable", 0, out)], exp).run()[0]
+    result = Search([SearchTrial("input_separable", 0, out)], exp).run()[0]
     for stage in ("dense", "units", "edges", "selected"):
         content = torch.load(out / f"{stage}.pt", weights_only=True)
         assert content["config"]["graph"] == "input_separable"
@@ -94,18 +96,20 @@ def test_stage_files_are_complete_loadable_and_reused(tmp_path):
     assert not list(out.glob("state-*")) and not list(out.glob(".*tmp"))
     # A second run loads everything: no stage is recomputed (files untouched).
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
-    again = Search([Trial("input_separable", 0, out)], exp)
+    again = Search([SearchTrial("input_separable", 0, out)], exp)
     assert again.run()[0] == result
     assert stamps == {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     # Other settings do not reuse them.
-    other = Experiment((24, 24), TrainingHparams(0.05, 8, 9), search=SMALL)
+    other = SearchSettings((24, 24), TrainingHparams(0.05, 8, 9), search=SMALL)
     with pytest.raises(SearchError):
-        Search([Trial("input_separable", 0, out)], other).run(until="units", compute=("units",))
+        Search([SearchTrial("input_separable", 0, out)], other).run(
+            until="units", compute=("units",)
+        )
 
 
 def test_an_interrupted_pruning_stage_resumes_to_the_same_result(tmp_path, monkeypatch):
-    exp = Experiment((24, 24), XOR, search=SMALL)
-    reference = Search([Trial("input_separable", 0)], exp)
+    exp = SearchSettings((24, 24), XOR, search=SMALL)
+    reference = Search([SearchTrial("input_separable", 0)], exp)
     reference.run(until="edges")
     out = tmp_path / "trial"
     saves = []
@@ -119,10 +123,10 @@ def test_an_interrupted_pruning_stage_resumes_to_the_same_result(tmp_path, monke
 
     monkeypatch.setattr(checkpoint, "save_state", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        Search([Trial("input_separable", 0, out)], exp, state_every_s=0.0).run()
+        Search([SearchTrial("input_separable", 0, out)], exp, state_every_s=0.0).run()
     assert (out / "state-edges.pt").is_file() and not (out / "edges.json").exists()
     monkeypatch.setattr(checkpoint, "save_state", original)
-    resumed = Search([Trial("input_separable", 0, out)], exp)
+    resumed = Search([SearchTrial("input_separable", 0, out)], exp)
     resumed.run()
     assert not (out / "state-edges.pt").exists()
     for a, b in zip(reference.runs[0].edges.masks(), resumed.runs[0].edges.masks(), strict=True):
