@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from neural_sculpting import atomic
-from neural_sculpting.checkpoint import torch_load
+from neural_sculpting.checkpoint import file_sha256, torch_load
 from neural_sculpting.function_graph import FunctionGraph
 from neural_sculpting.hierarchy import merged_subfunctions, task_hierarchy
 from neural_sculpting.module_detection import DetectionSettings, ModuleDetection, detect_modules
@@ -37,10 +37,19 @@ def load_selected(trial_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], 
         if not path.is_file():
             raise AnalysisError(f"{path}: missing; run the search stage first")
     try:
+        full_record = json.loads(record_path.read_text())
+        if full_record.get("pt_sha256") != file_sha256(pt):
+            raise ValueError("checksum differs from its record")
         stored = torch_load(pt)
-        record = json.loads(record_path.read_text())["result"]
-    except Exception as exc:  # a truncated or foreign file must not pass silently
-        raise AnalysisError(f"{pt}: unreadable stage file ({type(exc).__name__})") from None
+        record = full_record["result"]
+    except Exception as exc:  # a truncated or foreign file must never be used
+        # Removing both files makes the next workflow run recompute the selection.
+        pt.unlink(missing_ok=True)
+        record_path.unlink(missing_ok=True)
+        why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+        raise AnalysisError(
+            f"{pt}: corrupt checkpoint ({why}); removed it, rerun the workflow to recompute it"
+        ) from None
     model = stored["model"]
     masks = [m[0].numpy().astype(bool) for m in model["weight_masks"]]
     weights = [(w[0] * m[0]).numpy() for w, m in zip(model["weights"], model["weight_masks"],

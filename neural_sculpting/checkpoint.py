@@ -16,16 +16,19 @@ them: {"format", "stage", "config", "model": {"widths", "weights": [L x out x in
 commit, torch version, device, ...), "wall_s", "lanes": [per-lane record: pu, pe, every pruning step
 tried with p, step, val accuracy, density and whether it was kept, final density, wall time]}. The
 .pt is written before the .json; a stage counts as done only when both exist and their configs
-match the request.
+match the request, and the .pt's SHA-256 (stored in the .json) matches: a truncated or corrupted
+file is reported with one line naming it and recomputed, never used.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +66,19 @@ def atomic_write_json(obj: Any, path: Path) -> None:
 
 def torch_load(path: Path) -> Any:
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def report_unreadable(path: Path, why: str) -> None:
+    """One line on stderr: a checkpoint that cannot be trusted is recomputed, never used."""
+    print(f"{path}: unreadable checkpoint ({why}); recomputing it", file=sys.stderr)
 
 
 @functools.cache
@@ -123,6 +139,7 @@ def save_stage(
         {"format": FORMAT, "stage": stage, "config": config, "model": model_state, "lanes": lanes},
         pt,
     )
+    record = {**record, "pt_sha256": file_sha256(pt)}
     atomic_write_json({"stage": stage, "config": config, **record}, js)
 
 
@@ -132,12 +149,21 @@ def load_stage(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, A
     if not (pt.is_file() and js.is_file()):
         return None
     try:
-        content = torch_load(pt)
         with open(js) as handle:
             record = json.load(handle)
-    except (OSError, RuntimeError, ValueError, EOFError):
+    except (OSError, ValueError) as exc:
+        report_unreadable(js, type(exc).__name__)
+        return None
+    if record.get("pt_sha256") != file_sha256(pt):
+        report_unreadable(pt, "checksum differs from its record")
+        return None
+    try:
+        content = torch_load(pt)
+    except Exception as exc:  # any unpickling failure means the file cannot be used
+        report_unreadable(pt, type(exc).__name__)
         return None
     if not isinstance(content, dict) or content.get("format") != FORMAT:
+        report_unreadable(pt, "not a stage file of this format")
         return None
     if content.get("config") != config or record.get("config") != config:
         return None
@@ -155,7 +181,8 @@ def load_state(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, A
         return None
     try:
         state = torch_load(path)
-    except (OSError, RuntimeError, ValueError, EOFError):
+    except Exception as exc:  # a state file cut short by a kill is simply not resumed from
+        report_unreadable(path, type(exc).__name__)
         return None
     if not isinstance(state, dict) or state.get("config") != config:
         return None

@@ -260,7 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (ValueError, OSError) as exc:
         # One line, no traceback: these are problems with the input, not bugs.
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename:
+            message = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+        else:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"sculpt: error: {message}", file=sys.stderr)
         return 2
 

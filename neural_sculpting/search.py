@@ -98,6 +98,8 @@ class _Run:
     edges: LaneMLP | None = None
     edge_lanes: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
+    # stage -> the pruning round a rerun resumed from (its state file), for the stage's record
+    resumed: dict[str, int] = field(default_factory=dict)
 
     @property
     def out(self) -> Path | None:
@@ -301,6 +303,7 @@ class Search:
             if state is not None:
                 model = LaneMLP.from_state(state["model"], self.device)
                 lanes = [LaneSchedule.from_dict(d) for d in state["schedules"]]
+                run.resumed["units"] = max(lane.rounds for lane in lanes)
             else:
                 model = run.dense.repeat_lanes(len(run.pu))
                 lanes = unit_schedules(
@@ -331,7 +334,10 @@ class Search:
             run.unit_lanes = [
                 _record_lane(schedules[a + j], run.units, j, pu=pu) for j, pu in enumerate(run.pu)
             ]
-            self._save(run, "units", run.units, run.unit_lanes, wall / len(todo))
+            self._save(
+                run, "units", run.units, run.unit_lanes, wall / len(todo),
+                resumed_from_round=run.resumed.get("units"),
+            )  # fmt: skip
             if run.out is not None:
                 checkpoint.remove_state(run.out, "units")
 
@@ -410,6 +416,7 @@ class Search:
                 model = LaneMLP.from_state(resumed[i]["model"], self.device)
                 lanes = [LaneSchedule.from_dict(d) for d in resumed[i]["schedules"]]
                 starts = resumed[i]["start_accuracy"]
+                run.resumed["edges"] = max(lane.rounds for lane in lanes)
             else:
                 if run.pu:
                     base, accs = run.edge_start, start_acc[i]
@@ -448,7 +455,10 @@ class Search:
                 )
                 for j, (pu, pe) in enumerate(lane_meta)
             ]
-            self._save(run, "edges", run.edges, run.edge_lanes, wall / len(todo))
+            self._save(
+                run, "edges", run.edges, run.edge_lanes, wall / len(todo),
+                resumed_from_round=run.resumed.get("edges"),
+            )  # fmt: skip
             if run.out is not None:
                 checkpoint.remove_state(run.out, "edges")
 
