@@ -30,8 +30,12 @@ class AnalysisError(ValueError):
     """A trial folder that cannot be analysed (missing or unreadable stage files)."""
 
 
-def load_selected(trial_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
-    """The selected network's masks and weights ([out, in] per layer) and its result record."""
+def load_selected(
+    trial_dir: Path, remove_corrupt: bool = False
+) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
+    """The selected network's masks and weights ([out, in] per layer) and its result record.
+    A corrupt file stops with one line; `remove_corrupt` (the detect stage, the files' first
+    reader) also deletes it so that the next workflow run recomputes the selection."""
     pt, record_path = trial_dir / "selected.pt", trial_dir / "selected.json"
     for path in (pt, record_path):
         if not path.is_file():
@@ -43,10 +47,11 @@ def load_selected(trial_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], 
         stored = torch_load(pt)
         record = full_record["result"]
     except Exception as exc:  # a truncated or foreign file must never be used
-        # Removing both files makes the next workflow run recompute the selection.
+        why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+        if not remove_corrupt:
+            raise AnalysisError(f"{pt}: corrupt checkpoint ({why})") from None
         pt.unlink(missing_ok=True)
         record_path.unlink(missing_ok=True)
-        why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
         raise AnalysisError(
             f"{pt}: corrupt checkpoint ({why}); removed it, rerun the workflow to recompute it"
         ) from None
@@ -62,7 +67,7 @@ def analyse_trial(
 ) -> tuple[ModuleDetection | None, dict[str, Any]]:
     """Detect and score; an untrainable trial (its dense network missed the threshold) gets no
     detection and null flags, as the paper's tables leave such settings out."""
-    masks, _, record = load_selected(trial_dir)
+    masks, _, record = load_selected(trial_dir, remove_corrupt=True)
     kept = int(sum(m.sum() for m in masks))
     total = int(sum(m.size for m in masks))
     summary: dict[str, Any] = {

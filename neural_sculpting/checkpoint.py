@@ -41,7 +41,7 @@ FORMAT = 1
 STAGES = ("dense", "units", "edges", "selected")
 
 
-def _atomic(path: Path, write: Callable[[Any], None], binary: bool) -> None:
+def _atomic(path: Path, write: Callable[[Any], None], binary: bool, durable: bool = True) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -49,15 +49,18 @@ def _atomic(path: Path, write: Callable[[Any], None], binary: bool) -> None:
         with os.fdopen(fd, "wb" if binary else "w") as handle:
             write(handle)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_torch_save(obj: Any, path: Path) -> None:
-    _atomic(path, lambda handle: torch.save(obj, handle), binary=True)
+def atomic_torch_save(obj: Any, path: Path, durable: bool = True) -> None:
+    """`durable=False` skips fsync: the rename stays atomic for a killed process (the page cache
+    survives it), only not for a power cut; per-round pruning states use it, saved often."""
+    _atomic(path, lambda handle: torch.save(obj, handle), binary=True, durable=durable)
 
 
 def atomic_write_json(obj: Any, path: Path) -> None:
@@ -172,7 +175,9 @@ def load_stage(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, A
 
 
 def save_state(out_dir: Path, stage: str, config: dict[str, Any], state: dict[str, Any]) -> None:
-    atomic_torch_save({"format": FORMAT, "config": config, **state}, state_path(out_dir, stage))
+    atomic_torch_save(
+        {"format": FORMAT, "config": config, **state}, state_path(out_dir, stage), durable=False
+    )
 
 
 def load_state(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, Any] | None:

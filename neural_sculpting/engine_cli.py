@@ -88,9 +88,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-every",
         type=float,
-        default=10.0,
+        default=0.0,
         metavar="SECONDS",
-        help="save pruning state for a resume at most this often (default 10)",
+        help="save pruning state for a resume at most this often (default 0: every round)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--json", action="store_true", help="print the selections as JSON")

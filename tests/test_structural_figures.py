@@ -22,6 +22,7 @@ import torch
 
 from neural_sculpting import structural_cli
 from neural_sculpting.analysis import AnalysisError
+from neural_sculpting.checkpoint import file_sha256
 from neural_sculpting.structural_figures import (
     DENSE,
     EDGE,
@@ -98,7 +99,8 @@ def write_trial(folder: Path, entry: dict, kind: str, pruned: bool | None = None
         "val_accuracy": 100.0,
     }
     config = {"graph": entry["graph"], "seed": entry["seed"], "arch": result["arch"]}
-    (folder / "selected.json").write_text(json.dumps({"result": result, "config": config}))
+    record = {"result": result, "config": config, "pt_sha256": file_sha256(folder / "selected.pt")}
+    (folder / "selected.json").write_text(json.dumps(record))
     return folder
 
 

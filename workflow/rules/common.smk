@@ -60,7 +60,11 @@ STRUCTURAL_EXPERIMENTS = {
     "fig35": ["structural_edge_only_input_separable"],
     "fig36": ["validation"],
 }
-STRUCTURAL_GRAPHS = ("input_separable", "reused")
+# The task each structural target studies (Sec. 2.1: input separability; Sec. 2.2: reuse).
+STRUCTURAL_GRAPH = {
+    target: "reused" if target in ("fig2b", "fig3b", "fig4b") else "input_separable"
+    for target in STRUCTURAL_EXPERIMENTS
+}
 
 
 def figure_inputs(target):
@@ -73,7 +77,7 @@ def figure_inputs(target):
 
 
 def structural_inputs(target):
-    """selected.json of every input-separable or reused trial of the experiments the target reads."""
+    """selected.json of the target's task's trials in the experiments it reads."""
     missing = [e for e in STRUCTURAL_EXPERIMENTS[target] if e not in STUDY]
     if missing:
         raise ValueError(
@@ -83,7 +87,7 @@ def structural_inputs(target):
         t.key: t
         for e in STRUCTURAL_EXPERIMENTS[target]
         for t in STUDY[e].trials
-        if t.graph in STRUCTURAL_GRAPHS
+        if t.graph == STRUCTURAL_GRAPH[target]
     }
     return [str(paths.selected_json(key)) for key in trials]
 
@@ -100,13 +104,13 @@ def structural_seed(target):
 
 
 def available_figures(experiments):
+    """The paper figures whose experiments (and, for the structural ones, task) the config has."""
     names = {e.name for e in experiments}
-    needs = {**FIGURE_EXPERIMENTS, **STRUCTURAL_EXPERIMENTS}
-    return [
-        str(paths.figure(target, "png"))
-        for target, needed in needs.items()
-        if set(needed) <= names
-    ]
+    targets = [t for t, needed in FIGURE_EXPERIMENTS.items() if set(needed) <= names]
+    for target, needed in STRUCTURAL_EXPERIMENTS.items():
+        if set(needed) <= names and structural_inputs(target):
+            targets.append(target)
+    return [str(paths.figure(target, "png")) for target in targets]
 
 
 def log_path(*parts):
