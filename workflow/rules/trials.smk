@@ -21,6 +21,8 @@ rule search:
     resources:
         mem_mb=2000,
         runtime=60,
+        # The search is the one stage that can use a GPU; ask for one when the config says cuda.
+        gpu=1 if config.get("device") == "cuda" else 0,
     params:
         sculpt=SCULPT,
         args=lambda wildcards: search_args(trial_of(wildcards)),
