@@ -17,15 +17,6 @@ from neural_sculpting.seeding import derive_seed
 from neural_sculpting.training import evaluate, train_lanes
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny kernels on a shared 2-core machine run fastest on one thread; restore afterwards.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def xor_table() -> tuple[np.ndarray, np.ndarray]:
     """tasks.md's input-separable task built by hand: y0 = x0^x1, y1 = ~y0, y2 = x2^x3, y3 = ~y2."""
     rows = np.array([[(r >> (3 - i)) & 1 for i in range(4)] for r in range(16)], dtype=np.uint8)

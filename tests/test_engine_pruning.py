@@ -24,14 +24,6 @@ from neural_sculpting.unit_pruning import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def trained():
     """Two dense 4-24-24-4 lanes trained on the input-separable task."""

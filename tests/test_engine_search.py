@@ -25,14 +25,6 @@ SMALL = SearchHparams(pu_values=(50.0, 70.0), pe_values=(2.0, 2.5))
 XOR = TrainingHparams(0.05, 8, 10)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def lane(pu, pe, kept, acc=100.0):
     return {"pu": pu, "pe": pe, "kept_weights": kept, "val_accuracy": acc}
 
