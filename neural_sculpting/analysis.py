@@ -65,13 +65,16 @@ def load_selected(
 def analyse_trial(
     trial_dir: Path, graph: FunctionGraph, settings: DetectionSettings
 ) -> tuple[ModuleDetection | None, dict[str, Any]]:
-    """Detect and score; an untrainable trial (its dense network missed the threshold) gets no
-    detection and null flags, as the paper's tables leave such settings out."""
+    """Detect and score; an untrainable trial (its dense network missed the threshold, so it was
+    not pruned) gets no detection and null flags, as the paper's tables leave such settings out."""
     masks, _, record = load_selected(trial_dir, remove_corrupt=True)
     kept = int(sum(m.sum() for m in masks))
     total = int(sum(m.size for m in masks))
+    # Untrainable: the dense network missed the threshold and so the trial was not pruned. A trial
+    # pruned anyway (dense_must_reach_threshold: false) is scored like any other.
+    untrainable = not record.get("trainable", True) and not record.get("pruned", False)
     summary: dict[str, Any] = {
-        "trainable": bool(record.get("trainable", True)),
+        "trainable": not untrainable,
         "density": kept / total,
         "kept_weights": kept,
         "total_weights": total,

@@ -50,7 +50,9 @@ def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
         "mode": result["mode"],
         "pu": chosen.get("pu"),
         "pe": chosen.get("pe"),
-        "trainable": result["trainable"],
+        # Untrainable means "not pruned because the dense network missed the threshold";
+        # dense_val_accuracy shows a miss also where the trial was pruned anyway.
+        "trainable": bool(result["trainable"] or result.get("pruned", False)),
         "dense_val_accuracy": result["dense_val_accuracy"],
         "density": result["density"],
         "val_accuracy": result["val_accuracy"],

@@ -1,0 +1,62 @@
+"""The analysis stage on hand-written trial folders: which trials are scored, and the table row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from neural_sculpting.analysis import analyse_trial
+from neural_sculpting.checkpoint import file_sha256
+from neural_sculpting.function_graph import load_graph
+from neural_sculpting.module_detection import DetectionSettings
+from neural_sculpting.tables import trial_row
+
+# input_separable as two chains: {x0,x1} -> h0 -> {y0,y1}, {x2,x3} -> h1 -> {y2,y3}.
+MASKS = [np.array([[1, 1, 0, 0], [0, 0, 1, 1]]), np.array([[1, 0], [1, 0], [0, 1], [0, 1]])]
+
+
+def write_trial(folder: Path, trainable: bool, pruned: bool) -> Path:
+    folder.mkdir(parents=True)
+    masks = [torch.as_tensor(m, dtype=torch.bool)[None] for m in MASKS]
+    model = {
+        "weights": [m.float() for m in masks],
+        "weight_masks": masks,
+        "biases": [torch.zeros(1, m.shape[1]) for m in masks],
+        "bias_masks": [torch.ones(1, m.shape[1], dtype=torch.bool) for m in masks],
+    }
+    torch.save({"format": 1, "stage": "selected", "model": model}, folder / "selected.pt")
+    result = {
+        "graph": "input_separable", "seed": 0, "mode": "grid", "arch": "4-2-4",
+        "dense_val_accuracy": 100.0 if trainable else 93.75, "trainable": trainable,
+        "pruned": pruned, "chosen": {"pu": 50.0, "pe": 2.5} if pruned else None,
+        "density": 8 / 16, "val_accuracy": 100.0,
+    }  # fmt: skip
+    config = {"training": {"lr": 0.05, "batch_size": 8, "epochs": 10}}
+    record = {"result": result, "config": config, "pt_sha256": file_sha256(folder / "selected.pt")}
+    (folder / "selected.json").write_text(json.dumps(record))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("trainable", "pruned", "scored"),
+    [(True, True, True), (False, True, True), (False, False, False)],
+)
+def test_trials_pruned_anyway_are_scored_and_untrainable_ones_are_not(
+    tmp_path, trainable, pruned, scored
+):
+    folder = write_trial(tmp_path / "trial", trainable, pruned)
+    detection, score = analyse_trial(folder, load_graph("input_separable"), DetectionSettings())
+    assert (detection is not None) is scored
+    assert score["trainable"] is scored
+    assert score["density"] == 8 / 16
+    if scored:
+        assert score["structure_match"] is True and score["n_modules"] == 2
+    else:
+        assert score["structure_match"] is None
+    row = trial_row(folder / "selected.json", None)
+    assert row["trainable"] is scored
+    assert row["dense_val_accuracy"] == (100.0 if trainable else 93.75)
