@@ -82,6 +82,8 @@ def trials_table(files: list[Path]) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"{unknown[0]}: expected a selected.json or a score.json")
     table = pd.DataFrame([trial_row(path, scores.get(path.parent)) for path in selected])
+    # Counts stay integers beside the empty cells of unscored trials.
+    table["n_modules"] = table["n_modules"].astype("Int64")
     extra = [c for c in table.columns if c not in COLUMNS]
     return table[COLUMNS + sorted(extra)]
 
