@@ -4,19 +4,36 @@
 lane to one task and keeps the tensors on the training device. A later dataset (MNIST) implements
 the same interface: fixed tensors, and `epoch_augmentation` returning None (no noise) or a tensor.
 
+`LaneData` keeps ONE copy of each task's tensors on the device, however many lanes use it:
+training batches are gathered per lane ([L, batch, n]), and validation is served in chunks of a
+fixed number of rows (`val_chunks`), so neither grows with lanes x validation rows (MNIST: 20,000
+rows x 1568 pixels would be 125 MB per lane). The chunking depends on the data only, never on the
+number of lanes, so a lane's numbers are bitwise the same alone or in a batch.
+
 Boolean tasks (tasks.md, "Training"): training rows = the full truth table, with fresh N(0, 0.1)
 noise on the inputs every epoch, shuffled; validation = the clean table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
+from neural_sculpting.hparams import ACCURACY_MEASURES
 from neural_sculpting.seeding import KeyPart, generator
+
+if TYPE_CHECKING:
+    from neural_sculpting.mnist import CompositeDataset
+
+
+# Validation rows evaluated at once: bounds activations to lanes x EVAL_ROWS x width. Boolean
+# tables (<= 2^n rows, n small) fit in one chunk, so their evaluation is unchanged.
+EVAL_ROWS = 2048
 
 
 class DataError(ValueError):
@@ -25,13 +42,21 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class TaskData:
-    """T tasks stacked: train_x [T, N, n], train_y [T, N, m], val_x [T, V, n], val_y [T, V, m]."""
+    """T tasks stacked: train_x [T, N, n], train_y [T, N, m], val_x [T, V, n], val_y [T, V, m].
+
+    Inputs may be stored compactly (uint8); `inputs` turns gathered rows into model inputs.
+    `digit_groups` are output slices [a, b) that the per-digit accuracy scores as one unit: a
+    one-hot digit (`digit_one_hot`: right when the argmax matches) or a code (right when all its
+    bits are); empty for tasks without digits (Boolean tasks).
+    """
 
     names: tuple[str, ...]
     train_x: torch.Tensor
     train_y: torch.Tensor
     val_x: torch.Tensor
     val_y: torch.Tensor
+    digit_groups: tuple[tuple[int, int], ...] = ()
+    digit_one_hot: bool = False
 
     @property
     def n_inputs(self) -> int:
@@ -44,6 +69,14 @@ class TaskData:
     @property
     def n_train(self) -> int:
         return self.train_x.shape[1]
+
+    @property
+    def n_val(self) -> int:
+        return self.val_x.shape[1]
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Stored input rows -> float model inputs (identity for float storage)."""
+        return x
 
     def epoch_augmentation(self, gen: torch.Generator) -> torch.Tensor | None:
         """Additive input noise for one lane's epoch, [N, n] in the epoch's shuffled order
@@ -100,6 +133,52 @@ def graph_data(graph_names: Sequence[str], noise_std: float = 0.1) -> BooleanDat
 
 
 @dataclass(frozen=True)
+class MnistData(TaskData):
+    """Composite MNIST digits: pixels stay uint8 on the device (a quarter of float32's memory)
+    and become float32 / 255 (tasks.md: scaled to [0, 1]) only when rows are gathered. No
+    per-epoch noise."""
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.float32) / 255
+
+
+MNIST_TASK_PREFIX = "mnist_"
+
+
+def mnist_data(dataset: CompositeDataset) -> MnistData:
+    """One MNIST task (`mnist_two_digits` or `mnist_hierarchical`) from a composite dataset.
+
+    Per-digit groups: two_digits = the two one-hot groups of ten outputs; hierarchical = the
+    3-bit XOR code as one group (a sample is right when all three bits are)."""
+    from neural_sculpting.mnist import TASK_OUTPUTS
+
+    if dataset.task not in TASK_OUTPUTS or dataset.n_outputs != TASK_OUTPUTS[dataset.task]:
+        raise DataError(f"not an MNIST composite task: {dataset.task!r}")
+    if dataset.task == "two_digits":
+        groups, one_hot = ((0, 10), (10, 20)), True
+    else:
+        groups, one_hot = ((0, dataset.n_outputs),), False
+
+    def pixels(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.uint8)).unsqueeze(0)
+
+    def targets(y: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.asarray(y, dtype=np.float32)).unsqueeze(0)
+
+    if len(dataset.train_x) == 0 or len(dataset.val_x) == 0:
+        raise DataError("an MNIST dataset needs training and validation rows")
+    return MnistData(
+        names=(MNIST_TASK_PREFIX + dataset.task,),
+        train_x=pixels(dataset.train_x),
+        train_y=targets(dataset.train_y),
+        val_x=pixels(dataset.val_x),
+        val_y=targets(dataset.val_y),
+        digit_groups=groups,
+        digit_one_hot=one_hot,
+    )
+
+
+@dataclass(frozen=True)
 class EpochPlan:
     """Per-lane row order [L, N] and input noise [L, N, n] (or None), already on the device."""
 
@@ -108,31 +187,78 @@ class EpochPlan:
 
 
 class LaneData:
-    """The tensors lanes train on, on the device; lane i uses task `task_index[i]`."""
+    """The tensors lanes train on, on the device; lane i uses task `task_index[i]`.
+
+    `accuracy_measure` says what `training.evaluate` reports as accuracy: "per_bit" (share of
+    output bits right at 0.5, the paper's) or "per_digit" (see `TaskData.digit_groups`).
+    """
 
     def __init__(
-        self, data: TaskData, task_index: Sequence[int], device: torch.device | str
+        self,
+        data: TaskData,
+        task_index: Sequence[int],
+        device: torch.device | str,
+        accuracy_measure: str = "per_bit",
+        eval_rows: int | None = None,
     ) -> None:
+        if accuracy_measure not in ACCURACY_MEASURES:
+            raise DataError(
+                f"accuracy measure must be one of {', '.join(ACCURACY_MEASURES)}, "
+                f"got {accuracy_measure!r}"
+            )
+        if accuracy_measure == "per_digit" and not data.digit_groups:
+            raise DataError("per_digit accuracy needs a task with digit outputs (MNIST)")
+        eval_rows = EVAL_ROWS if eval_rows is None else eval_rows
+        if eval_rows < 1:
+            raise DataError(f"eval_rows must be at least 1, got {eval_rows}")
         self.data = data
         self.device = torch.device(device)
-        self.task_index = torch.as_tensor(list(task_index), dtype=torch.long)
-        if self.task_index.numel() and (
-            self.task_index.min() < 0 or self.task_index.max() >= len(data.names)
-        ):
-            raise DataError("task index out of range")
+        self.accuracy_measure = accuracy_measure
+        self.eval_rows = int(eval_rows)
+        # One copy per task, shared by all lanes (and by `select`ed subsets).
         self.train_x = data.train_x.to(self.device)
         self.train_y = data.train_y.to(self.device)
+        self.task_val_x = data.val_x.to(self.device)
+        self.task_val_y = data.val_y.to(self.device)
+        self._set_lanes(task_index)
+
+    def _set_lanes(self, task_index: Sequence[int]) -> None:
+        self.task_index = torch.as_tensor(list(task_index), dtype=torch.long)
+        if self.task_index.numel() and (
+            self.task_index.min() < 0 or self.task_index.max() >= len(self.data.names)
+        ):
+            raise DataError("task index out of range")
         self._task_dev = self.task_index.to(self.device)
-        # Validation is small and fixed: gather each lane's copy once.
-        self.val_x = data.val_x.to(self.device).index_select(0, self._task_dev)
-        self.val_y = data.val_y.to(self.device).index_select(0, self._task_dev)
 
     @property
     def n_lanes(self) -> int:
         return self.task_index.numel()
 
     def select(self, lanes: Sequence[int]) -> LaneData:
-        return LaneData(self.data, [int(self.task_index[i]) for i in lanes], self.device)
+        """The given lanes, sharing this object's device tensors (nothing is copied)."""
+        chosen = copy.copy(self)
+        chosen._set_lanes([int(self.task_index[i]) for i in lanes])
+        return chosen
+
+    def val_chunks(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Every lane's clean validation rows, `eval_rows` at a time: x [L, c, n] (model inputs),
+        y [L, c, m]. Only one chunk per lane exists at a time."""
+        for start in range(0, self.data.n_val, self.eval_rows):
+            stop = start + self.eval_rows
+            x = self.task_val_x[:, start:stop].index_select(0, self._task_dev)
+            y = self.task_val_y[:, start:stop].index_select(0, self._task_dev)
+            yield self.data.inputs(x), y
+
+    @property
+    def val_x(self) -> torch.Tensor:
+        """All lanes' validation inputs [L, V, n] at once, for inspection (this one does scale
+        with the lanes; the engine uses `val_chunks`)."""
+        return self.data.inputs(self.task_val_x.index_select(0, self._task_dev))
+
+    @property
+    def val_y(self) -> torch.Tensor:
+        """All lanes' validation targets [L, V, m] (see `val_x`)."""
+        return self.task_val_y.index_select(0, self._task_dev)
 
     def epoch_plan(self, keys: Sequence[tuple[KeyPart, ...]]) -> EpochPlan:
         """Each lane's shuffle then noise, drawn on CPU from its own key's generator."""
@@ -149,7 +275,7 @@ class LaneData:
         """Rows start..stop of every lane's epoch order: x [L, b, n], y [L, b, m] (one gather)."""
         rows = plan.order[:, start:stop]
         tasks = self._task_dev.unsqueeze(1)
-        x = self.train_x[tasks, rows]
+        x = self.data.inputs(self.train_x[tasks, rows])
         if plan.noise is not None:
             x = x + plan.noise[:, start:stop]
         return x, self.train_y[tasks, rows]

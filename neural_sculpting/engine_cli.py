@@ -1,7 +1,9 @@
 """`sculpt train | prune-units | prune-edges | select | search`: the engine's stages.
 
 Each trial is one (graph, seed) with its own folder from the `--out` template (placeholders
-`{graph}` and `{seed}`); all trials of one call run their lanes in one batch. `search` runs every
+`{graph}` and `{seed}`); all trials of one call run their lanes in one batch. `--mnist FILE.npz`
+(a composite dataset from `sculpt mnist-data`) replaces `--graph`: the trial's graph is then the
+dataset's task, `mnist_two_digits` or `mnist_hierarchical`. `search` runs every
 stage, reusing a stage's files where they exist and match the request; the single-stage commands
 compute only their own stage and need the earlier stages' files.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from neural_sculpting.hparams import (
+    ACCURACY_MEASURES,
     SEARCH_MODES,
     PruningHparams,
     SearchHparams,
@@ -39,12 +42,18 @@ _STAGES = {
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    task = parser.add_mutually_exclusive_group(required=True)
+    task.add_argument(
         "--graph",
         action="append",
-        required=True,
         metavar="NAME",
         help="task (config/graphs/NAME.yaml); repeat to batch tasks of one shape",
+    )
+    task.add_argument(
+        "--mnist",
+        type=Path,
+        metavar="FILE.npz",
+        help="MNIST composite dataset (sculpt mnist-data) instead of --graph",
     )
     parser.add_argument("--arch", required=True, help="hidden widths, e.g. 24-24")
     parser.add_argument(
@@ -58,7 +67,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
-    parser.add_argument("--noise-std", type=float, default=0.1)
+    parser.add_argument(
+        "--noise-std",
+        type=float,
+        default=None,
+        help="input noise of Boolean tasks (default 0.1; MNIST trains without noise)",
+    )
     parser.add_argument("--mode", choices=SEARCH_MODES, default="grid")
     parser.add_argument("--pu", type=float, nargs="+", help="unit-pruning steps (percent)")
     parser.add_argument("--pe", type=float, nargs="+", help="edge-pruning steps (percent)")
@@ -67,6 +81,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=100.0,
         help="percent a pruning step must keep (default 100)",
+    )
+    parser.add_argument(
+        "--accuracy-measure",
+        choices=ACCURACY_MEASURES,
+        default="per_bit",
+        help="what the threshold counts: output bits (default, the paper's) or digits (MNIST)",
     )
     parser.add_argument(
         "--allow-untrainable",
@@ -82,6 +102,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--memory-budget-gb",
+        type=float,
+        default=None,
+        metavar="GB",
+        help="memory a stage's lanes may use at once; more lanes run in sequential groups "
+        "(default: 80%% of free CUDA memory, or half the RAM on CPU)",
+    )
     parser.add_argument(
         "--out", required=True, help="trial folder template with {graph} and {seed}"
     )
@@ -118,10 +146,9 @@ def _handler(command: str):
     return handle
 
 
-def _trials(args: argparse.Namespace, exp: SearchSettings) -> list[SearchTrial]:
+def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) -> list[SearchTrial]:
     from neural_sculpting.search import SearchTrial
 
-    graphs = list(dict.fromkeys(args.graph))
     seeds = list(dict.fromkeys(args.seed or [0]))
     template = args.out
     if len(graphs) > 1 and "{graph}" not in template:
@@ -158,6 +185,20 @@ def run_command(command: str, args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     hidden = parse_arch(args.arch)
+    data = None
+    if args.mnist is not None:
+        from neural_sculpting.data import mnist_data
+        from neural_sculpting.mnist import CompositeDataset
+
+        if args.noise_std not in (None, 0.0):
+            raise EngineUsageError("--noise-std is for Boolean tasks; MNIST trains without noise")
+        data = mnist_data(CompositeDataset.load(args.mnist))  # one-line errors of its own
+        graphs, noise_std = list(data.names), 0.0
+    else:
+        if args.accuracy_measure != "per_bit":
+            raise EngineUsageError("--accuracy-measure per_digit needs an --mnist task")
+        graphs = list(dict.fromkeys(args.graph))
+        noise_std = 0.1 if args.noise_std is None else args.noise_std
     search = SearchHparams(mode=args.mode)
     if args.mode == "grid" and (args.pu or args.pe):
         search = SearchHparams(
@@ -174,28 +215,32 @@ def run_command(command: str, args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             epochs=args.epochs,
             weight_decay=args.weight_decay,
-            noise_std=args.noise_std,
+            noise_std=noise_std,
         ),
         pruning=PruningHparams(
             accuracy_threshold=args.accuracy_threshold,
             require_trainable_dense=not args.allow_untrainable,
+            accuracy_measure=args.accuracy_measure,
         ),
         search=search,
     )
-    trials = _trials(args, exp)
+    trials = _trials(args, exp, graphs)
     if args.state_every < 0:
         raise EngineUsageError("--state-every must not be negative")
+    budget = None
+    if args.memory_budget_gb is not None:
+        if not args.memory_budget_gb > 0:
+            raise EngineUsageError("--memory-budget-gb must be positive")
+        budget = args.memory_budget_gb * 2**30
     runner = Search(
-        trials, exp, device, show_progress=not args.quiet, state_every_s=args.state_every
+        trials, exp, device, data, not args.quiet, args.state_every, memory_budget_bytes=budget
     )
     if args.mode == "paper" and not (args.pu and args.pe):
         arch = arch_name(runner.widths)
         picked = [paper_choice(t.graph, arch, t.seed, args.paper_csv) for t in trials]
         trials = [SearchTrial(t.graph, t.seed, t.out_dir, (pu,), (pe,)) for t, (pu, pe) in zip(
             trials, picked, strict=True)]  # fmt: skip
-        runner = Search(
-            trials, exp, device, runner.data, not args.quiet, state_every_s=args.state_every
-        )
+        runner = Search(trials, exp, device, runner.data, not args.quiet, args.state_every, budget)
     until, compute = _STAGES[command]
     results = runner.run(until, compute)
     if until == "selected":

@@ -15,12 +15,15 @@ lanes of a stage train in one batch, each lane with its own data and its own ran
   init (seed, "init"); dense epoch e (seed, "dense", e); unit round r (seed, pu, r, e);
   edge start (seed, pu, "edge-start", e); edge round (seed, pu, pe, r, e);
   edge-only round (seed, "edge-only", pe, r, e).
+Lanes that do not fit the memory budget together (`training.lane_memory_bytes`) run in
+consecutive groups; lanes are independent, so the result is bitwise that of one batch.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +31,12 @@ from typing import Any
 import torch
 
 from neural_sculpting import checkpoint
-from neural_sculpting.data import LaneData, TaskData, graph_data
+from neural_sculpting.data import EVAL_ROWS, LaneData, TaskData, graph_data
 from neural_sculpting.edge_pruning import edge_schedules, prune_edges
 from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams, to_dict
 from neural_sculpting.masked_mlp import LaneMLP, arch_name
 from neural_sculpting.progress import Progress
-from neural_sculpting.training import train_lanes
+from neural_sculpting.training import Evaluation, lane_memory_bytes, train_lanes
 from neural_sculpting.unit_pruning import LaneSchedule, prune_units, unit_schedules
 
 STAGE_ORDER = ("dense", "units", "edges", "selected")
@@ -54,6 +57,14 @@ def resolve_device(name: str) -> torch.device:
             raise SearchError("--device cuda was asked for but no CUDA device is available")
         return torch.device("cuda")
     raise SearchError(f"device must be auto, cpu or cuda, got {name!r}")
+
+
+def default_memory_budget(device: torch.device) -> float:
+    """Bytes the lanes of a stage may use: 80% of the free CUDA memory, or half the RAM."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return 0.8 * free
+    return 0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,14 @@ def _configs(exp: SearchSettings, trial: SearchTrial, widths, pu, pe) -> dict[st
         "arch": arch_name(widths),
         "training": to_dict(exp.training),
     }
-    units = {**dense, "pruning": to_dict(exp.pruning), "pu": list(pu)}
+    pruning = to_dict(exp.pruning)
+    if pruning["accuracy_measure"] == "per_bit":
+        # The only measure before the setting existed: leaving it out keeps stage files written
+        # then valid (their configs are compared key by key); the records still name it.
+        del pruning["accuracy_measure"]
+    else:
+        dense["accuracy_measure"] = exp.pruning.accuracy_measure  # it picks the best epoch
+    units = {**dense, "pruning": pruning, "pu": list(pu)}
     edges = {**units, "mode": exp.search.mode, "pe": list(pe)}
     return {"dense": dense, "units": units, "edges": edges, "selected": edges}
 
@@ -170,6 +188,7 @@ class Search:
         data: TaskData | None = None,
         show_progress: bool = False,
         state_every_s: float = 10.0,
+        memory_budget_bytes: float | None = None,
     ) -> None:
         if not trials:
             raise SearchError("no trial given")
@@ -179,6 +198,11 @@ class Search:
         # Pruning state is saved after a round when this long has passed since the last save:
         # a kill loses at most that much work, and short rounds do not wait on the disk.
         self.state_every_s = state_every_s
+        if memory_budget_bytes is not None and not memory_budget_bytes > 0:
+            raise SearchError(f"the memory budget must be positive, got {memory_budget_bytes!r}")
+        self.memory_budget_bytes = memory_budget_bytes
+        # stage -> how many sequential groups its lanes ran in (1: one batch)
+        self.stage_groups: dict[str, int] = {}
         names = list(dict.fromkeys(t.graph for t in trials))
         self.data = data if data is not None else graph_data(names, exp.training.noise_std)
         index = {name: i for i, name in enumerate(self.data.names)}
@@ -200,7 +224,68 @@ class Search:
     # -- helpers --
 
     def _lane_data(self, tasks: list[int]) -> LaneData:
-        return LaneData(self.data, tasks, self.device)
+        return LaneData(self.data, tasks, self.device, self.exp.pruning.accuracy_measure)
+
+    def _groups(self, stage: str, n_lanes: int) -> list[list[int]]:
+        """Consecutive lane groups that fit the memory budget, run one after the other. Lanes
+        are independent, so a split run gives bitwise the result of one batch."""
+        if self.memory_budget_bytes is None:
+            self.memory_budget_bytes = default_memory_budget(self.device)
+        per_lane = lane_memory_bytes(self.widths, self.exp.training.batch_size, EVAL_ROWS)
+        size = max(1, int(self.memory_budget_bytes // per_lane))
+        groups = [list(range(a, min(a + size, n_lanes))) for a in range(0, n_lanes, size)]
+        self.stage_groups[stage] = len(groups)
+        return groups
+
+    def _train(self, stage: str, model: LaneMLP, tasks: list[int], keys: list) -> Evaluation:
+        """`train_lanes` on all lanes, in groups that fit the memory budget; `model` in place."""
+        data, groups = self._lane_data(tasks), self._groups(stage, len(tasks))
+        if len(groups) == 1:
+            return train_lanes(model, data, self.exp.training, keys)
+        parts = []
+        for group in groups:
+            part = model.select(group)
+            parts.append(
+                train_lanes(part, data.select(group), self.exp.training, [keys[i] for i in group])
+            )
+            model.put(group, part)
+
+        def cat(name: str) -> torch.Tensor | None:
+            values = [getattr(ev, name) for ev in parts]
+            return None if values[0] is None else torch.cat(values)
+
+        return Evaluation(cat("accuracy"), cat("loss"), cat("per_bit"), cat("per_digit"))
+
+    def _prune(
+        self,
+        stage: str,
+        prune: Callable[..., LaneMLP],
+        model: LaneMLP,
+        tasks: list[int],
+        schedules: list[LaneSchedule],
+        hook: Callable[[LaneMLP, list[LaneSchedule]], None] | None,
+        progress: Progress,
+    ) -> LaneMLP:
+        """Run `prune` (unit or edge pruning) on all lanes, in groups that fit the memory
+        budget. The state hook always sees every lane: those of later groups at their start."""
+        data, groups = self._lane_data(tasks), self._groups(stage, len(tasks))
+        hp, threshold = self.exp.training, self.exp.pruning.accuracy_threshold
+        show = _progress_fn(progress)
+        if len(groups) == 1:
+            return prune(model, data, hp, threshold, schedules, on_round=hook, progress=show)
+        for group in groups:
+
+            def group_hook(part: LaneMLP, lanes: list[LaneSchedule], group=group) -> None:
+                model.put(group, part)
+                hook(model, schedules)
+
+            part = prune(
+                model.select(group), data.select(group), hp, threshold,
+                [schedules[i] for i in group], on_round=group_hook if hook else None,
+                progress=show,
+            )  # fmt: skip
+            model.put(group, part)
+        return model
 
     def _progress(self, stage: str, lanes: int) -> Progress:
         return Progress(stage, lanes, enabled=self.show_progress)
@@ -216,6 +301,7 @@ class Search:
         record = {
             "provenance": checkpoint.provenance(self.device),
             "wall_s": wall_s,
+            "accuracy_measure": self.exp.pruning.accuracy_measure,
             **extra,
             "lanes": lanes,
         }
@@ -256,11 +342,8 @@ class Search:
             started = time.perf_counter()
             keys = [(r.trial.seed, "init") for r in todo]
             model = LaneMLP.initialise(self.widths, keys, self.device)
-            ev = train_lanes(
-                model,
-                self._lane_data([r.task for r in todo]),
-                self.exp.training,
-                [(r.trial.seed, "dense") for r in todo],
+            ev = self._train(
+                "dense", model, [r.task for r in todo], [(r.trial.seed, "dense") for r in todo]
             )
             wall = (time.perf_counter() - started) / len(todo)
             for i, run in enumerate(todo):
@@ -268,6 +351,10 @@ class Search:
                 run.dense_accuracy = float(ev.accuracy[i])
                 lane = {
                     "val_accuracy": run.dense_accuracy,
+                    "val_accuracy_per_bit": float(ev.per_bit[i]),
+                    "val_accuracy_per_digit": (
+                        None if ev.per_digit is None else float(ev.per_digit[i])
+                    ),
                     "val_loss": float(ev.loss[i]),
                     "final_density": 1.0,
                     "wall_s": wall,
@@ -318,15 +405,8 @@ class Search:
             tasks.extend([run.task] * len(lanes))
         model = LaneMLP.concat(models)
         progress = self._progress("units", len(schedules))
-        model = prune_units(
-            model,
-            self._lane_data(tasks),
-            self.exp.training,
-            self.exp.pruning.accuracy_threshold,
-            schedules,
-            on_round=self._state_hook("units", todo, spans),
-            progress=_progress_fn(progress),
-        )
+        hook = self._state_hook("units", todo, spans)
+        model = self._prune("units", prune_units, model, tasks, schedules, hook, progress)
         progress.close()
         wall = time.perf_counter() - started
         for run, (a, b) in zip(todo, spans, strict=True):
@@ -337,6 +417,7 @@ class Search:
             self._save(
                 run, "units", run.units, run.unit_lanes, wall / len(todo),
                 resumed_from_round=run.resumed.get("units"),
+                lane_groups=self.stage_groups["units"],
             )  # fmt: skip
             if run.out is not None:
                 checkpoint.remove_state(run.out, "units")
@@ -402,7 +483,7 @@ class Search:
             model = LaneMLP.concat([todo[i].units for i in retrain])
             keys = [(todo[i].trial.seed, pu, "edge-start") for i in retrain for pu in todo[i].pu]
             tasks = [todo[i].task for i in retrain for _ in todo[i].pu]
-            ev = train_lanes(model, self._lane_data(tasks), self.exp.training, keys)
+            ev = self._train("edge-start", model, tasks, keys)
             offset = 0
             for i in retrain:
                 n = len(todo[i].pu)
@@ -436,15 +517,7 @@ class Search:
         progress = self._progress("edges", len(schedules))
         extras = [{"start_accuracy": starts} for _, starts in meta]
         hook = self._state_hook("edges", todo, spans, extras)
-        model = prune_edges(
-            model,
-            self._lane_data(tasks),
-            self.exp.training,
-            self.exp.pruning.accuracy_threshold,
-            schedules,
-            on_round=hook,
-            progress=_progress_fn(progress),
-        )
+        model = self._prune("edges", prune_edges, model, tasks, schedules, hook, progress)
         progress.close()
         wall = time.perf_counter() - started
         for run, (a, b), (lane_meta, starts) in zip(todo, spans, meta, strict=True):
@@ -458,6 +531,7 @@ class Search:
             self._save(
                 run, "edges", run.edges, run.edge_lanes, wall / len(todo),
                 resumed_from_round=run.resumed.get("edges"),
+                lane_groups=self.stage_groups["edges"],
             )  # fmt: skip
             if run.out is not None:
                 checkpoint.remove_state(run.out, "edges")
@@ -481,6 +555,7 @@ class Search:
             "seed": run.trial.seed,
             "mode": self.exp.search.mode,
             "arch": arch_name(self.widths),
+            "accuracy_measure": self.exp.pruning.accuracy_measure,
             "dense_val_accuracy": run.dense_accuracy,
             "trainable": run.dense_accuracy >= threshold,
             "pruned": False,
@@ -529,7 +604,8 @@ def run_trials(
     compute: Sequence[str] = STAGE_ORDER,
     show_progress: bool = False,
     state_every_s: float = 10.0,
+    memory_budget_bytes: float | None = None,
 ) -> list[dict[str, Any]]:
     """Run the search for several trials in one batch; see `Search`."""
-    search = Search(trials, exp, device, data, show_progress, state_every_s)
+    search = Search(trials, exp, device, data, show_progress, state_every_s, memory_budget_bytes)
     return search.run(until, compute)

@@ -82,23 +82,31 @@ def above(scores: torch.Tensor, thresholds: np.ndarray) -> torch.Tensor:
 
 
 def unit_scores(model: LaneMLP, data: LaneData) -> torch.Tensor:
-    """[L, hidden units] loss-sensitivity scores, layers concatenated in order."""
+    """[L, hidden units] loss-sensitivity scores, layers concatenated in order. Validation rows
+    are taken a chunk at a time (`LaneData.val_chunks`); the per-sample mean is over all rows."""
     # A graph through the weights is needed to reach the activations; the weights' own grads
     # are not computed (autograd.grad asks only for the activations).
     params = model.parameters()
+    sums, means = [], []
     with torch.enable_grad():
         for p in params:
             p.requires_grad_(True)
-        logits, hidden = model.forward(data.val_x, keep_hidden=True)
-        # Per-sample losses summed: sample i's activations only reach sample i's loss, so the
-        # gradient of the sum is each sample's own dL_i/da_i, and lanes stay separate too.
-        per_sample = F.binary_cross_entropy_with_logits(logits, data.val_y, reduction="none")
-        total = per_sample.mean(dim=2).sum()
-        grads = torch.autograd.grad(total, hidden)
+        for x, y in data.val_chunks():
+            logits, hidden = model.forward(x, keep_hidden=True)
+            # Per-sample losses summed: sample i's activations only reach sample i's loss, so
+            # the gradient of the sum is each sample's own dL_i/da_i, and lanes stay separate.
+            per_sample = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+            total = per_sample.mean(dim=2).sum()
+            grads = torch.autograd.grad(total, hidden)
+            terms = [(a * g).abs().detach() for a, g in zip(hidden, grads, strict=True)]
+            sums.append(torch.cat([t.sum(dim=1) for t in terms], dim=1))
+            means.append(torch.cat([t.mean(dim=1) for t in terms], dim=1))
     for p in params:
         p.requires_grad_(False)
-    scores = [(a * g).abs().mean(dim=1) for a, g in zip(hidden, grads, strict=True)]
-    return torch.cat(scores, dim=1).detach()
+    # One chunk (every Boolean table): the mean exactly as before chunking existed.
+    if len(means) == 1:
+        return means[0]
+    return torch.stack(sums).sum(dim=0) / data.data.n_val
 
 
 @torch.no_grad()
