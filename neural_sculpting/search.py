@@ -319,6 +319,25 @@ class Search:
             self.stage_seconds[stage] = time.perf_counter() - started
         return [run.result for run in self.runs]
 
+    def _reuse(
+        self,
+        stage: str,
+        runs: Sequence[_Run],
+        allowed: bool,
+        restore: Callable[[_Run, dict[str, Any]], None],
+    ) -> list[_Run]:
+        """Take in each run's valid `stage` files (`restore`); return the runs that must compute
+        the stage, having checked that this command may compute it."""
+        todo = []
+        for run in runs:
+            loaded = self._load(run, stage)
+            if loaded is None:
+                todo.append(run)
+            else:
+                restore(run, loaded)
+        self._missing(stage, allowed, todo)
+        return todo
+
     def _missing(self, stage: str, allowed: bool, todo: list[_Run]) -> None:
         if todo and not allowed:
             where = todo[0].out or "memory"
@@ -329,15 +348,11 @@ class Search:
     # -- dense --
 
     def _stage_dense(self, allowed: bool) -> None:
-        todo = []
-        for run in self.runs:
-            loaded = self._load(run, "dense")
-            if loaded is None:
-                todo.append(run)
-                continue
+        def restore(run: _Run, loaded: dict[str, Any]) -> None:
             run.dense = LaneMLP.from_state(loaded["model"], self.device)
             run.dense_accuracy = loaded["lanes"][0]["val_accuracy"]
-        self._missing("dense", allowed, todo)
+
+        todo = self._reuse("dense", self.runs, allowed, restore)
         if todo:
             started = time.perf_counter()
             keys = [(r.trial.seed, "init") for r in todo]
@@ -368,17 +383,12 @@ class Search:
     # -- units --
 
     def _stage_units(self, allowed: bool) -> None:
-        todo = []
-        for run in self.runs:
-            if not run.trainable or not run.pu:
-                continue
-            loaded = self._load(run, "units")
-            if loaded is None:
-                todo.append(run)
-                continue
+        def restore(run: _Run, loaded: dict[str, Any]) -> None:
             run.units = LaneMLP.from_state(loaded["model"], self.device)
             run.unit_lanes = loaded["record"]["lanes"]
-        self._missing("units", allowed, todo)
+
+        runs = [run for run in self.runs if run.trainable and run.pu]
+        todo = self._reuse("units", runs, allowed, restore)
         if not todo:
             return
         started = time.perf_counter()
@@ -454,17 +464,12 @@ class Search:
     # -- edges --
 
     def _stage_edges(self, allowed: bool) -> None:
-        todo = []
-        for run in self.runs:
-            if not run.trainable or not run.pe:
-                continue
-            loaded = self._load(run, "edges")
-            if loaded is None:
-                todo.append(run)
-                continue
+        def restore(run: _Run, loaded: dict[str, Any]) -> None:
             run.edges = LaneMLP.from_state(loaded["model"], self.device)
             run.edge_lanes = loaded["record"]["lanes"]
-        self._missing("edges", allowed, todo)
+
+        runs = [run for run in self.runs if run.trainable and run.pe]
+        todo = self._reuse("edges", runs, allowed, restore)
         if not todo:
             return
         started = time.perf_counter()
