@@ -19,6 +19,9 @@ wildcard_constraints:
     train=r"lr[0-9.e+-]+-b[0-9]+-e[0-9]+",
     search=r"(grid|paper|edge-only|dense)-[0-9a-f]{8}",
     seed=r"[0-9]+",
+    dataset=r"two_digits|hierarchical",
+    split=r"paper|disjoint",
+    n=r"[0-9]+",
     analysis=r"detect_mm[^/]+",
     depth=r"[0-9]+",
 
@@ -32,6 +35,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/graphs.smk"
+include: "workflow/rules/datasets.smk"
 include: "workflow/rules/trials.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
@@ -46,6 +50,11 @@ rule all_boolean:
 rule all:
     input:
         all_targets(),
+
+
+rule all_mnist:
+    input:
+        mnist_targets(),
 
 
 rule drawings:

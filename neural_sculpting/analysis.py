@@ -18,9 +18,10 @@ import numpy as np
 from neural_sculpting import atomic
 from neural_sculpting.checkpoint import file_sha256, torch_load
 from neural_sculpting.function_graph import FunctionGraph
-from neural_sculpting.hierarchy import merged_subfunctions, task_hierarchy
+from neural_sculpting.mnist_task import MnistTask
 from neural_sculpting.module_detection import DetectionSettings, ModuleDetection, detect_modules
 from neural_sculpting.scoring import module_signatures, score_modules
+from neural_sculpting.tasks import Task, expected_structure
 
 MODULES_JSON = "modules.json"
 SCORE_JSON = "score.json"
@@ -63,7 +64,7 @@ def load_selected(
 
 
 def analyse_trial(
-    trial_dir: Path, graph: FunctionGraph, settings: DetectionSettings
+    trial_dir: Path, graph: Task, settings: DetectionSettings
 ) -> tuple[ModuleDetection | None, dict[str, Any]]:
     """Detect and score; an untrainable trial (its dense network missed the threshold, so it was
     not pruned) gets no detection and null flags, as the paper's tables leave such settings out."""
@@ -79,16 +80,19 @@ def analyse_trial(
         "kept_weights": kept,
         "total_weights": total,
     }
+    categories = graph.categories if isinstance(graph, MnistTask) else {}
     if not summary["trainable"]:
-        return None, summary | {"structure_match": None}
+        return None, summary | {"structure_match": None, "categories": dict.fromkeys(categories)}
     detection = detect_modules(masks, settings)
-    expected = task_hierarchy(graph, hidden_layers=len(masks) - 1)
-    score = score_modules(masks, detection.module_labels, expected)
-    return detection, summary | score.to_json()
+    expected = expected_structure(graph, hidden_layers=len(masks) - 1)
+    score = score_modules(masks, detection.module_labels, expected).to_json()
+    if isinstance(graph, MnistTask):
+        score["categories"] = graph.category_flags(score)
+    return detection, summary | score
 
 
 def write_analysis(
-    trial_dir: Path, out_dir: Path, graph: FunctionGraph, settings: DetectionSettings
+    trial_dir: Path, out_dir: Path, graph: Task, settings: DetectionSettings
 ) -> dict:
     detection, score = analyse_trial(trial_dir, graph, settings)
     modules = detection.to_json() if detection is not None else None
@@ -101,25 +105,25 @@ def write_analysis(
     return score
 
 
-def module_colours(masks, labels, graph: FunctionGraph, depth: int) -> dict:
+def module_colours(masks, labels, graph: Task, depth: int) -> dict:
     """Colour each detected module like the expected sub-function whose signature it has, so a
     drawing and its function graph correspond; other modules are grey."""
     from neural_sculpting.drawing import PALETTE
 
-    expected = task_hierarchy(graph, depth)
-    order = list(merged_subfunctions(graph, depth))
+    expected = expected_structure(graph, depth)
+    order = list(expected.subfunctions)
     by_signature = {sig: PALETTE[order.index(name) % len(PALETTE)]
                     for name, sig in expected.signatures.items()}  # fmt: skip
     return {
         label: by_signature.get(sig, "#bbbbbb")
-        for label, sig in module_signatures(masks, labels).items()
+        for label, sig in module_signatures(masks, labels, expected.input_groups).items()
     }
 
 
 def draw_trial(
     trial_dir: Path,
     analysis_dir: Path,
-    graph: FunctionGraph,
+    graph: Task,
     output: Path,
     with_graph: bool,
     note: str = "",
@@ -149,25 +153,30 @@ def draw_trial(
         labels,
         output,
         title,
-        graph=graph if with_graph else None,
+        graph=graph if with_graph and isinstance(graph, FunctionGraph) else None,
         depth=depth,
         colours=module_colours(masks, labels, graph, depth),
+        input_groups=graph.input_groups if isinstance(graph, MnistTask) else None,
     )
 
 
-def structure_key(trial_dir: Path, analysis_dir: Path) -> str:
+def structure_key(trial_dir: Path, analysis_dir: Path, graph: Task) -> str:
     """What a trial's detected structure is, as a comparable string: the signatures of its
-    modules (those not made of input units alone), sorted."""
+    modules (those not made of input units alone, inputs by the task's input groups), sorted."""
     masks, _, _ = load_selected(trial_dir)
     stored = json.loads((analysis_dir / MODULES_JSON).read_text())["detection"]
     labels = ModuleDetection.from_json(stored).module_labels
     input_only = set(labels[0]) - {lab for layer in labels[1:] for lab in layer}
-    signatures = module_signatures(masks, labels)
-    parts = sorted({sig.describe() for label, sig in signatures.items() if label not in input_only})
+    expected = expected_structure(graph, len(masks) - 1)
+    signatures = module_signatures(masks, labels, expected.input_groups)
+    names = expected.input_group_names
+    parts = sorted(
+        {sig.describe(names) for label, sig in signatures.items() if label not in input_only}
+    )
     return " | ".join(parts)
 
 
-def representative_trial(rows: list[dict]) -> tuple[dict, int, int]:
+def representative_trial(rows: list[dict], graph: Task) -> tuple[dict, int, int]:
     """The trial to draw for a cell of trials (dicts with trial_dir, analysis_dir, width, seed):
     one whose structure is the most common in the cell, preferring the first (width, seed) of
     the cell as the paper kept one width and seed where the majority allowed. Returns the row,
@@ -180,7 +189,7 @@ def representative_trial(rows: list[dict]) -> tuple[dict, int, int]:
     ]
     if not scored:
         raise AnalysisError("no scored trial in this cell (all untrainable?)")
-    keys = [structure_key(Path(r["trial_dir"]), Path(r["analysis_dir"])) for r in scored]
+    keys = [structure_key(Path(r["trial_dir"]), Path(r["analysis_dir"]), graph) for r in scored]
     counts = {k: keys.count(k) for k in keys}
     best = max(counts.values())
     # The first row with a most common structure, in the cell's (width, seed) order.

@@ -23,6 +23,7 @@ from neural_sculpting import (
 )
 from neural_sculpting.function_graph import available_graphs, load_graph
 from neural_sculpting.hierarchy import task_hierarchy
+from neural_sculpting.tasks import load_task
 from neural_sculpting.truth_table import truth_table
 
 
@@ -135,7 +136,7 @@ def _detect(args: argparse.Namespace) -> int:
 
     settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
     out_dir = args.out_dir or args.trial_dir
-    score = write_analysis(args.trial_dir, out_dir, load_graph(args.graph), settings)
+    score = write_analysis(args.trial_dir, out_dir, load_task(args.graph), settings)
     flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
     summary = ", ".join(f"{f.split('_')[0]} {score.get(f)}" for f in flags)
     print(f"{args.trial_dir}: structure_match {score['structure_match']} ({summary})")
@@ -146,7 +147,7 @@ def _draw(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis import draw_trial
 
     analysis_dir = args.analysis_dir or args.trial_dir
-    draw_trial(args.trial_dir, analysis_dir, load_graph(args.graph), args.output, args.with_graph)
+    draw_trial(args.trial_dir, analysis_dir, load_task(args.graph), args.output, args.with_graph)
     return 0
 
 
@@ -161,9 +162,10 @@ def _draw_cell(args: argparse.Namespace) -> int:
     cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
     if cell.empty:
         raise ValueError(f"{args.trials}: no trial of {args.graph} with {args.depth} hidden layers")
-    row, share, compared = representative_trial(cell.to_dict("records"))
+    task = load_task(args.graph)
+    row, share, compared = representative_trial(cell.to_dict("records"), task)
     draw_trial(
-        Path(row["trial_dir"]), Path(row["analysis_dir"]), load_graph(args.graph),
+        Path(row["trial_dir"]), Path(row["analysis_dir"]), task,
         args.output, with_graph=True,
         note=f"most common structure: {share} of {compared} trials",
     )  # fmt: skip
@@ -175,7 +177,9 @@ def _add_analysis_commands(subparsers) -> None:
         "detect", help="detect modules in a trial's selected network and score them"
     )
     detect.add_argument("--trial-dir", required=True, type=Path, help="folder with selected.pt")
-    detect.add_argument("--graph", required=True, help="the trial's function graph")
+    detect.add_argument(
+        "--graph", required=True, help="the trial's task: a function graph or an MNIST task"
+    )
     detect.add_argument("--modularity-threshold", type=float, default=-0.2)
     detect.add_argument("--merge-threshold", type=float, default=0.9)
     detect.add_argument("--out-dir", type=Path, help="where modules.json and score.json go")

@@ -1,15 +1,19 @@
 """The task's hierarchy of sub-functions, derived from its function graph: the ground truth
 that detected modules are scored against.
 
-A sub-function's *signature* is the pair (input nodes it depends on, output nodes that depend on
+A sub-function's *signature* is the pair (input groups it depends on, output nodes that depend on
 it). Detected modules get the same kind of signature from the network's paths, so the two sides
-can be compared without naming anything. Inputs are grouped by the set of sub-functions that
-depend on them, outputs by the set of sub-functions they depend on.
+can be compared without naming anything. Input groups are grouped by the set of sub-functions
+that depend on them, outputs by the set of sub-functions they depend on.
+
+An *input group* is a set of input units that the task treats alike: for a function graph each
+input is a group of its own; for an MNIST task a group is the pixels of one digit
+(`mnist_task.py`), since a pruned network keeps only some of each digit's pixels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -19,11 +23,12 @@ from neural_sculpting.function_graph import FunctionGraph
 
 @dataclass(frozen=True)
 class Signature:
-    inputs: frozenset[int]
+    inputs: frozenset[int]  # input groups (for function graphs: input nodes)
     outputs: frozenset[int]
 
-    def describe(self) -> str:
-        ins = ",".join(f"x{i}" for i in sorted(self.inputs))
+    def describe(self, input_names: Sequence[str] | None = None) -> str:
+        name = (lambda i: input_names[i]) if input_names else (lambda i: f"x{i}")
+        ins = ",".join(name(i) for i in sorted(self.inputs))
         outs = ",".join(f"y{j}" for j in sorted(self.outputs))
         return f"inputs {{{ins}}} -> outputs {{{outs}}}"
 
@@ -37,8 +42,10 @@ class TaskHierarchy:
     subfunctions: Mapping[str, tuple[str, ...]]  # sub-function -> its gates
     signatures: Mapping[str, Signature]
     module_graph: nx.DiGraph  # over sub-functions; edge weight = gate edges between them
-    input_partition: frozenset[frozenset[int]]  # only inputs some sub-function depends on
+    input_partition: frozenset[frozenset[int]]  # of input groups some sub-function depends on
     output_partition: frozenset[frozenset[int]]
+    input_groups: tuple[frozenset[int], ...]  # input units of each group
+    input_group_names: tuple[str, ...]
 
     @property
     def signature_set(self) -> frozenset[Signature]:
@@ -63,6 +70,10 @@ class TaskHierarchy:
             ],
             "input_partition": sorted(sorted(group) for group in self.input_partition),
             "output_partition": sorted(sorted(group) for group in self.output_partition),
+            "input_groups": {
+                name: sorted(units)
+                for name, units in zip(self.input_group_names, self.input_groups, strict=True)
+            },
         }
 
 
@@ -131,6 +142,8 @@ def task_hierarchy(graph: FunctionGraph, hidden_layers: int | None = None) -> Ta
             {i: users for i, users in users_of_input.items() if users}  # unused inputs left out
         ),
         output_partition=group_by(used_by_output),
+        input_groups=tuple(frozenset({i}) for i in range(graph.n_inputs)),
+        input_group_names=tuple(graph.input_names),
     )
 
 

@@ -1,4 +1,4 @@
-"""The paper's success-rate figures (Figs. 7, 8, 10, 12a, 12b) from `trials.csv`.
+"""The paper's success-rate figures (Figs. 7, 8, 10, 12a, 12b, 13b) from `trials.csv`.
 
 Each figure function takes the trials table (one or several experiments' `trials.csv` pooled) and
 an output folder, and writes `<name>.png`, `<name>.pdf`, the tidy `<name>.csv` of the numbers it
@@ -36,6 +36,7 @@ USES = (1, 2, 4, 6, 8)
 OVERLAPS = (0, 1, 2, 3, 4)
 OVERLAP_GRAPHS = tuple(f"overlap{o}_use{u}" for o in OVERLAPS for u in USES)
 HIERARCHY_GRAPHS = tuple(f"hierarchy_use{u}" for u in USES)
+MNIST_GRAPHS = ("mnist_hierarchical",)
 
 _STRUCTURE_RULE = (
     "A trial succeeds when its detected modules match the task's structure exactly "
@@ -191,12 +192,26 @@ def _write_caption(out_dir: Path, name: str, paragraphs: Sequence[str]) -> None:
 
 
 def _bars_by_depth(
-    rates: pd.DataFrame, group: str, labels: Mapping, title: str, ylabel: str, xlabel: str
+    rates: pd.DataFrame,
+    group: str,
+    labels: Mapping,
+    title: str,
+    ylabel: str,
+    xlabel: str,
+    legend_title: str | None = None,
 ) -> plt.Figure:
-    """`figures.plot_rates_by_depth` with groups named by `labels[rates[group]]`."""
+    """`figures.plot_rates_by_depth` with groups named by `labels[rates[group]]`; with
+    `legend_title`, the legend names the depths by number under that title."""
     shown = rates.assign(graph=rates[group].map(labels))
     fig = plot_rates_by_depth(shown, title, ylabel)
-    fig.axes[0].set_xlabel(xlabel)
+    ax = fig.axes[0]
+    ax.set_xlabel(xlabel)
+    if legend_title is not None:
+        handles, names = ax.get_legend_handles_labels()
+        depths = [n.split()[0] for n in names]  # "2 hidden layers" -> "2"
+        ax.legend(handles, depths, title=legend_title, fontsize=8, title_fontsize=8,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # fmt: skip
+        fig.tight_layout()
     _lift_title(fig)
     return fig
 
@@ -511,6 +526,61 @@ def _cell_text(row: pd.Series) -> str:
     return text + (f"\n+{untrainable} u" if untrainable else "")
 
 
+# --- Fig. 13b: hierarchical MNIST task, module categories by depth -------------------------------
+
+MNIST_CATEGORIES = (
+    ("category_input_separable", "two input-separable\nmodules"),
+    ("category_output_modules", "three output\nmodules"),
+    ("category_middle_layers", "middle layers\nseparable"),
+)
+
+
+def fig13b(table: pd.DataFrame, out_dir: Path, name: str = "fig13b") -> pd.DataFrame:
+    """Fig. 13b (Sec. 5.5): the three categories of modules recovered on the hierarchical MNIST
+    task, by depth (pooled over widths and seeds)."""
+    categories = [key for key, _ in MNIST_CATEGORIES]
+    rows = _select(table, MNIST_GRAPHS, "fig13b", categories)
+    for column in categories:
+        rows[column] = _flag_column(rows[column], column)
+    parts = [
+        rows[["depth", "trainable"]]
+        .assign(category=key, found=rows[key])
+        .sort_values("depth", kind="stable")
+        for key in categories
+    ]
+    rates = success_rates(pd.concat(parts), "found", by=("category", "depth"))
+    fig = _bars_by_depth(
+        rates,
+        "category",
+        dict(MNIST_CATEGORIES),
+        "Hierarchical MNIST task: modules recovered (Fig. 13b)",
+        "success rate",
+        "category",
+        legend_title="hidden layers",
+    )
+    save_figure(fig, _paths(out_dir, name), rates)
+    _write_caption(
+        out_dir,
+        name,
+        [
+            "Fig. 13b (paper Sec. 5.5): success rates on the hierarchical MNIST task "
+            "(mnist_hierarchical: two MNIST digits 0-7, each as 3 bits, feeding three output "
+            "Boolean sub-functions) in three categories, per number of hidden layers, pooled over "
+            "widths and seeds.",
+            "The categories are flags of scoring.py: (1) two input-separable modules "
+            "(category_input_separable): the input partition matches and the two digit modules, "
+            "sub-functions a and b, are found; (2) three output modules "
+            "(category_output_modules): the output partition matches and f0, f1 and f2 are "
+            "found; (3) middle layers separable (category_middle_layers = hidden_modules_match): "
+            "every alive hidden unit sits in a module of one of the expected sub-functions: the "
+            "middle layers' units separate into the input-separable or the output modules.",
+            _RATE_NOTE,
+            _counts_note(rows, categories[0]),
+        ],
+    )
+    return rates
+
+
 # --- dispatch -------------------------------------------------------------------------------------
 
 FIGURES: dict[str, Callable[..., pd.DataFrame]] = {
@@ -519,6 +589,7 @@ FIGURES: dict[str, Callable[..., pd.DataFrame]] = {
     "fig10": fig10,
     "fig12a": fig12a,
     "fig12b": fig12b,
+    "fig13b": fig13b,
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 # The figures of paper_figures.FIGURES, named here so that building the parser imports no
 # matplotlib (a test keeps the two in step).
-TARGETS = ("fig7", "fig8", "fig10", "fig12a", "fig12b")
+TARGETS = ("fig7", "fig8", "fig10", "fig12a", "fig12b", "fig13b")
 
 
 class OutputPathError(ValueError):
@@ -43,7 +43,8 @@ def register(subparsers) -> None:
     """Add the `paper-figure` subcommand to `sculpt`'s subparsers."""
     parser = subparsers.add_parser(
         "paper-figure",
-        help="draw one of the paper's success-rate figures (7, 8, 10, 12a, 12b) from trials.csv",
+        help="draw one of the paper's success-rate figures (7, 8, 10, 12a, 12b, 13b) "
+        "from trials.csv",
     )
     parser.add_argument("target", choices=TARGETS, help="the figure")
     parser.add_argument(

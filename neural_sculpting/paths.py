@@ -33,6 +33,11 @@ def graphs_dir() -> Path:
     return Path(env) if env else config_dir() / "graphs"
 
 
+def tasks_dir() -> Path:
+    """MNIST task descriptions `<name>.yaml`, beside the graph files (`mnist_task.py`)."""
+    return config_dir() / "tasks"
+
+
 def results_dir() -> Path:
     return Path(os.environ.get("SCULPT_RESULTS_DIR", "results"))
 
@@ -54,6 +59,16 @@ def structure_json(graph: str, root: Path | None = None) -> Path:
 
 def function_graph_drawing(graph: str, suffix: str = "png", root: Path | None = None) -> Path:
     return graph_results_dir(graph, root) / f"function_graph.{suffix}"
+
+
+# --- results/data/: cached datasets ---------------------------------------------------------------
+
+
+def mnist_dataset(
+    dataset: str, split: str, composites_per_pair: int | str, root: Path | None = None
+) -> Path:
+    """A composite MNIST dataset (`sculpt mnist-data`), named by what defines it."""
+    return (root or results_dir()) / "data" / f"mnist_{dataset}_{split}_c{composites_per_pair}.npz"
 
 
 # --- results/trials/<trial key>/: one trial's stages, keyed by what defines the trial -------------

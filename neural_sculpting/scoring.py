@@ -1,14 +1,19 @@
 """Automatic scoring of detected modules against the task's true structure.
 
 The paper's authors judged every trial by eye; here each trial is scored by one rule. Both sides
-get a *signature*: for a sub-function of the function graph, the input nodes it depends on and the
-output nodes that depend on it (`hierarchy.Signature`); for a detected module, the input units with
-a path into any of its units and the output units reachable from any of its units (paths through
-alive units only; an input unit reaches itself, an output unit is reached from itself). The flags:
+get a *signature*: for a sub-function of the task, the input groups it depends on and the output
+nodes that depend on it (`hierarchy.Signature`); for a detected module, the input groups of the
+input units with a path into any of its units and the output units reachable from any of its units
+(paths through alive units only; an input unit reaches itself, an output unit is reached from
+itself). For a function graph every input is a group of its own; for an MNIST task a group is the
+pixels of one digit. The flags:
 
-- `input_modules_match`: the detected partition of the inputs the task depends on equals the
-  expected one (inputs grouped by the set of sub-functions using them). Inputs the task ignores are
-  left out of both sides; a needed input that was pruned away is a mismatch.
+- `input_modules_match`: the detected partition of the input groups the task depends on equals the
+  expected one (groups by the set of sub-functions using them). Two groups are together when their
+  alive units carry the same module labels, and the label sets of different groups must be equal or
+  disjoint (one digit's pixels may split over several modules, as long as none holds pixels of the
+  other digit). Groups the task ignores are left out of both sides; a needed group whose units were
+  all pruned away is a mismatch (for a function graph: a needed input that was pruned away).
 - `output_modules_match`: the detected partition of the outputs equals the expected one.
 - `hidden_modules_match`: every alive hidden unit sits in a module whose signature is that of an
   expected sub-function.
@@ -80,15 +85,34 @@ def reachability(
     return [f > 0 for f in from_inputs], [t > 0 for t in to_outputs]
 
 
-def module_signatures(masks: Sequence[np.ndarray], labels: Labels) -> dict[Hashable, Signature]:
+def unit_groups(input_groups: Sequence[frozenset[int]], n_inputs: int) -> np.ndarray:
+    """The input group of each input unit, -1 for units of no group."""
+    group_of = np.full(n_inputs, -1, dtype=np.int64)
+    for g, units in enumerate(input_groups):
+        group_of[sorted(units)] = g
+    return group_of
+
+
+def module_signatures(
+    masks: Sequence[np.ndarray],
+    labels: Labels,
+    input_groups: Sequence[frozenset[int]] | None = None,
+) -> dict[Hashable, Signature]:
+    """Each module's signature; with `input_groups`, its inputs are the groups of the input units
+    reaching it (without: the input units themselves)."""
     from_inputs, to_outputs = reachability(masks, labels)
+    n_inputs = from_inputs[0].shape[0]
+    group_of = (
+        unit_groups(input_groups, n_inputs) if input_groups is not None else np.arange(n_inputs)
+    )
     inputs: dict[Hashable, set[int]] = {}
     outputs: dict[Hashable, set[int]] = {}
     for layer, layer_labels in enumerate(labels):
         for unit, label in enumerate(layer_labels):
             if label is None:
                 continue
-            inputs.setdefault(label, set()).update(np.flatnonzero(from_inputs[layer][:, unit]))
+            reaching = group_of[np.flatnonzero(from_inputs[layer][:, unit])]
+            inputs.setdefault(label, set()).update(reaching[reaching >= 0])
             outputs.setdefault(label, set()).update(np.flatnonzero(to_outputs[layer][unit, :]))
     return {
         label: Signature(frozenset(map(int, inputs[label])), frozenset(map(int, outputs[label])))
@@ -100,6 +124,21 @@ def _partition(layer_labels: Sequence[Hashable | None], keep) -> frozenset[froze
     return group_by({u: lab for u, lab in enumerate(layer_labels) if u in keep})
 
 
+def _input_partition_matches(
+    input_labels: Sequence[Hashable | None], expected: TaskHierarchy
+) -> bool:
+    needed = set().union(*expected.input_partition) if expected.input_partition else set()
+    labels_of = {
+        g: frozenset(input_labels[u] for u in expected.input_groups[g]) - {None} for g in needed
+    }
+    if not all(labels_of.values()):  # every unit of a needed group was pruned away
+        return False
+    sets = list(set(labels_of.values()))
+    if any(a & b for i, a in enumerate(sets) for b in sets[i + 1 :]):
+        return False  # a module holds units of groups the task keeps apart, and others too
+    return group_by(labels_of) == expected.input_partition
+
+
 def score_modules(
     masks: Sequence[np.ndarray], labels: Labels, expected: TaskHierarchy
 ) -> TrialScore:
@@ -107,14 +146,11 @@ def score_modules(
     masks `masks[l]` of shape [n_{l+1}, n_l] against `expected`."""
     if len(labels) != len(masks) + 1:
         raise ValueError(f"got labels for {len(labels)} layers, masks for {len(masks)} layers")
-    signatures = module_signatures(masks, labels)
+    signatures = module_signatures(masks, labels, expected.input_groups)
     input_labels, output_labels = labels[0], labels[-1]
     hidden_layers = labels[1:-1]
 
-    needed = set().union(*expected.input_partition) if expected.input_partition else set()
-    input_match = all(input_labels[i] is not None for i in needed) and (
-        _partition(input_labels, needed) == expected.input_partition
-    )
+    input_match = _input_partition_matches(input_labels, expected)
     output_match = _partition(output_labels, set(range(len(output_labels)))) == (
         expected.output_partition
     )

@@ -1,8 +1,10 @@
 """The study described by a config: experiments expanded into trials.
 
-A trial is one (graph, architecture, seed) with its training, search and detection settings. Its
-identity (`Trial.key`) depends only on what defines it, never on the experiment that asked for it,
-so experiments that share a trial share its files.
+A trial is one (task, architecture, seed) with its training, search and detection settings. The
+task is a function graph (Boolean experiments list them under `graphs`) or an MNIST task
+(`task: mnist_two_digits | mnist_hierarchical`, learnt from a composite dataset that `DatasetSpec`
+names). Its identity (`Trial.key`) depends only on what defines it, never on the experiment that
+asked for it, so experiments that share a trial share its files.
 """
 
 from __future__ import annotations
@@ -21,10 +23,41 @@ import jsonschema
 import yaml
 
 from neural_sculpting import paths
-from neural_sculpting.function_graph import FunctionGraph, GraphError, load_graph
+from neural_sculpting.function_graph import GraphError, load_graph
 from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams
+from neural_sculpting.mnist_task import TaskError, load_mnist_task
 from neural_sculpting.module_detection import DetectionSettings
 from neural_sculpting.paper import PaperChoiceError, paper_choice
+from neural_sculpting.tasks import Task
+
+MNIST_TASKS = ("mnist_two_digits", "mnist_hierarchical")
+# What an MNIST experiment leaves out takes the paper's MNIST settings (Sec. 5.5, paper_hparams.csv)
+# rather than the Boolean defaults of the schema.
+MNIST_DEFAULTS: dict[str, dict[str, Any]] = {
+    "mnist_two_digits": {"accuracy_threshold": 99},
+    "mnist_hierarchical": {"accuracy_threshold": 98},
+}
+MNIST_COMMON_DEFAULTS: dict[str, Any] = {
+    "train": {"lr": 0.001, "batch_size": 512, "epochs": 40},
+    "detection": {"modularity_threshold": -0.3, "merge_threshold": 0.6},
+    "widths": [392],
+    "depths": [2],
+}
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A composite MNIST dataset (`mnist.build_composites`), named by what defines it; `root` is
+    where the MNIST files live, not part of the identity (their MD5 sums are checked)."""
+
+    dataset: str  # two_digits | hierarchical
+    split: str  # paper | disjoint
+    composites_per_pair: int
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return paths.mnist_dataset(self.dataset, self.split, self.composites_per_pair)
 
 
 class ConfigError(ValueError):
@@ -42,6 +75,7 @@ class Trial:
     detection: DetectionSettings
     n_inputs: int
     n_outputs: int
+    dataset: DatasetSpec | None = None  # MNIST tasks only
 
     @property
     def depth(self) -> int:
@@ -69,6 +103,11 @@ class Trial:
         else:
             fields = {"pu": s.pu_values, "pe": s.pe_values}
         fields |= {"threshold": p.accuracy_threshold, "trainable": p.require_trainable_dense}
+        # Only where they apply, so Boolean keys stay as they were before MNIST tasks existed.
+        if p.accuracy_measure != "per_bit":
+            fields["measure"] = p.accuracy_measure
+        if self.dataset is not None:
+            fields["data"] = f"{self.dataset.split}-c{self.dataset.composites_per_pair}"
         digest = hashlib.blake2b(json.dumps(fields, sort_keys=True).encode(), digest_size=4)
         return f"{s.mode.replace('_', '-')}-{digest.hexdigest()}"
 
@@ -114,9 +153,13 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"config: {_location(error)}: {message}")
 
 
-def _defaults(name: str) -> dict[str, Any]:
+def _defaults(task: str = "boolean") -> dict[str, Any]:
     props = schema()["$defs"]["experiment"]["properties"]
-    return {key: copy.deepcopy(spec["default"]) for key, spec in props.items() if "default" in spec}
+    defaults = {key: copy.deepcopy(spec["default"]) for key, spec in props.items()
+                if "default" in spec}  # fmt: skip
+    if task in MNIST_TASKS:
+        defaults |= copy.deepcopy(MNIST_COMMON_DEFAULTS) | MNIST_DEFAULTS[task]
+    return defaults
 
 
 def _matches(selector: Mapping[str, Any], graph: str, hidden: tuple[int, ...], seed: int) -> bool:
@@ -131,7 +174,7 @@ def _matches(selector: Mapping[str, Any], graph: str, hidden: tuple[int, ...], s
     return not ("seeds" in selector and seed not in selector["seeds"])
 
 
-def _trial(graph: FunctionGraph, hidden, seed, settings, where: str) -> Trial:
+def _trial(graph: Task, hidden, seed, settings, where: str) -> Trial:
     mode = settings["mode"]
     pu, pe = settings["pu"], settings["pe"]
     arch = "-".join(map(str, (graph.n_inputs, *hidden, graph.n_outputs)))
@@ -141,8 +184,17 @@ def _trial(graph: FunctionGraph, hidden, seed, settings, where: str) -> Trial:
         except PaperChoiceError as exc:
             raise ConfigError(f"config: {where}: mode paper: {exc}") from None
         pu, pe = [choice[0]], [choice[1]]
-    train = {**_defaults("")["train"], **settings["train"]}
-    detection = {**_defaults("")["detection"], **settings["detection"]}
+    defaults = _defaults(settings["task"])
+    train = {**defaults["train"], **settings["train"]}
+    detection = {**defaults["detection"], **settings["detection"]}
+    dataset = None
+    if settings["task"] in MNIST_TASKS:
+        dataset = DatasetSpec(
+            dataset=graph.dataset,
+            split=settings["split"],
+            composites_per_pair=int(settings["composites_per_pair"]),
+            root=str(settings["mnist_root"]),
+        )
     return Trial(
         graph=graph.name,
         hidden=tuple(hidden),
@@ -154,10 +206,12 @@ def _trial(graph: FunctionGraph, hidden, seed, settings, where: str) -> Trial:
         pruning=PruningHparams(
             accuracy_threshold=float(settings["accuracy_threshold"]),
             require_trainable_dense=bool(settings["dense_must_reach_threshold"]),
+            accuracy_measure=settings["accuracy_measure"],
         ),
         detection=DetectionSettings(**detection),
         n_inputs=graph.n_inputs,
         n_outputs=graph.n_outputs,
+        dataset=dataset,
     )
 
 
@@ -165,19 +219,37 @@ def expand_experiment(
     name: str, spec: Mapping[str, Any], graphs_dir: Path | None = None
 ) -> Experiment:
     where = f"experiments.{name}"
-    settings = {**_defaults(name), **copy.deepcopy(dict(spec))}
+    task = spec.get("task", "boolean")
+    settings = {**_defaults(task), **copy.deepcopy(dict(spec))}
     if "archs" in spec and ("widths" in spec or "depths" in spec):
         raise ConfigError(f"config: {where}: give either archs or widths/depths, not both")
+    if task == "boolean" and "graphs" not in spec:
+        raise ConfigError(f"config: {where}: 'graphs' is required for task boolean")
+    if task != "boolean":
+        for key in ("graphs",):
+            if key in spec:
+                raise ConfigError(f"config: {where}.{key}: task {task} takes no graphs")
+        settings["graphs"] = [task]
+    else:
+        for key in ("split", "composites_per_pair", "mnist_root"):
+            if key in spec:
+                raise ConfigError(f"config: {where}.{key}: applies to MNIST tasks only")
+        if settings["accuracy_measure"] != "per_bit":
+            raise ConfigError(f"config: {where}.accuracy_measure: per_digit needs an MNIST task")
     if "archs" in settings:
         hiddens = [tuple(a) for a in settings["archs"]]
     else:
         hiddens = [(w,) * d for d in settings["depths"] for w in settings["widths"]]
-    loaded: dict[str, FunctionGraph] = {}
+    loaded: dict[str, Task] = {}
     for index, graph_name in enumerate(settings["graphs"]):
         try:
-            loaded[graph_name] = load_graph(graph_name, graphs_dir)
-        except GraphError as exc:
-            raise ConfigError(f"config: {where}.graphs[{index}]: {exc}") from None
+            if task == "boolean":
+                loaded[graph_name] = load_graph(graph_name, graphs_dir)
+            else:
+                loaded[graph_name] = load_mnist_task(paths.tasks_dir() / f"{task}.yaml")
+        except (GraphError, TaskError) as exc:
+            field = f"{where}.graphs[{index}]" if task == "boolean" else f"{where}.task"
+            raise ConfigError(f"config: {field}: {exc}") from None
     trials = []
     for graph_name, hidden, seed in itertools.product(
         settings["graphs"], hiddens, settings["seeds"]
@@ -187,7 +259,8 @@ def expand_experiment(
             if _matches(override, graph_name, hidden, seed):
                 for key in ("train", "detection"):
                     effective[key] = {**effective[key], **override.get(key, {})}
-                for key in ("mode", "pu", "pe", "accuracy_threshold", "dense_must_reach_threshold"):
+                for key in ("mode", "pu", "pe", "accuracy_threshold", "dense_must_reach_threshold",
+                            "accuracy_measure"):  # fmt: skip
                     if key in override:
                         effective[key] = override[key]
         try:

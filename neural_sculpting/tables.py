@@ -1,7 +1,8 @@
 """`trials.csv`: one row per trial, built from the trial folders alone.
 
 Each row joins the search's `selected.json` (settings and the chosen network), the analysis's
-`score.json` (the flags of `scoring.py`) and the graph file's `params`. `density` counts kept
+`score.json` (the flags of `scoring.py`, and for MNIST tasks one `category_<name>` column per
+success category of the task description) and the task file's `params`. `density` counts kept
 weights over all weights of the original network, biases excluded; `val_accuracy` is the measure
 the pruning threshold uses.
 """
@@ -15,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from neural_sculpting import atomic
-from neural_sculpting.function_graph import load_graph
+from neural_sculpting.tasks import load_task
 
 COLUMNS = [
     "graph", "depth", "width", "arch", "seed", "lr", "batch_size", "epochs", "mode", "pu", "pe",
@@ -69,7 +70,10 @@ def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
             elif key in ("modules_per_layer", "condensed_arch"):
                 value = _joined(value)
             row[key] = value
-    row |= dict(load_graph(result["graph"]).params)
+        # MNIST tasks' success categories (Fig. 13b), one column each
+        for name, value in (score.get("categories") or {}).items():
+            row[f"category_{name}"] = value
+    row |= dict(load_task(result["graph"]).params)
     return row
 
 

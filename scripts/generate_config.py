@@ -1,5 +1,5 @@
-"""Write `config/config.yaml` (the paper's full study) and `config/paper_choices.csv` from the
-published per-trial settings `paper_hparams.csv`.
+"""Write `config/config.yaml` (the paper's full study, Boolean and MNIST) and
+`config/paper_choices.csv` from the published per-trial settings `paper_hparams.csv`.
 
     python scripts/generate_config.py [--hparams ../shared/reference/paper_hparams.csv]
     python scripts/generate_config.py --check     # exit 1 if the committed files differ
@@ -24,9 +24,19 @@ DEFAULT_HPARAMS = ROOT.parent / "shared" / "reference" / "paper_hparams.csv"
 USES = (1, 2, 4, 6, 8)
 
 
+MNIST_TASKS = {
+    "classifying_2_digits": "mnist_two_digits",
+    "hierarchical_task": "mnist_hierarchical",
+}
+# Where MNIST/raw/ is, relative to the working directory (a checkout beside ../shared).
+MNIST_ROOT = "../shared/data"
+
+
 def graph_name(script: str, arch: list[int]) -> str | None:
-    """The project's graph name for a row of paper_hparams.csv (None for MNIST rows)."""
+    """The project's task name for a row of paper_hparams.csv: a graph, or an MNIST task."""
     family, _, task = script.partition("/")
+    if family == "MNIST":
+        return MNIST_TASKS.get(task)
     if family == "exemplars":
         return {"input_separable_reused": "separable_reused"}.get(task, task)
     if family == "non_separable_increasing_use":
@@ -69,8 +79,10 @@ def experiment_yaml(name: str, comment: str, rows: pd.DataFrame, body: list[str]
         if (lr, batch, epochs) == common:
             continue
         arch = ", ".join(map(str, hidden))
+        # An MNIST experiment has one task, so its overrides select by architecture alone.
+        selector = "" if graph.startswith("mnist_") else f"graphs: [{graph}], "
         overrides.append(
-            f"      - {{graphs: [{graph}], archs: [[{arch}]], train: {{lr: {fmt_number(lr)}, "
+            f"      - {{{selector}archs: [[{arch}]], train: {{lr: {fmt_number(lr)}, "
             f"batch_size: {int(batch)}, epochs: {int(epochs)}}}}}"
         )
     if overrides:
@@ -171,6 +183,30 @@ def render_config(trials: pd.DataFrame) -> str:
             "mode: grid",
         ],
     )
+    for task, threshold, depths, comment in (
+        ("mnist_two_digits", 99, "[2, 3, 4]",
+         "Sec. 5.5, Fig. 32: classify two MNIST digits; two separate modules expected"),
+        ("mnist_hierarchical", 98, "[2, 3, 4, 5]",
+         "Sec. 5.5, Figs. 13b, 33: the hierarchical MNIST task (digits 0-7, d1 XOR d2)"),
+    ):  # fmt: skip
+        lines += experiment_yaml(
+            task,
+            comment,
+            rows([task]),
+            [
+                f"task: {task}",
+                "split: paper",
+                "composites_per_pair: 1000",
+                f"mnist_root: {MNIST_ROOT}",
+                "widths: [392, 784, 1568]",
+                f"depths: {depths}",
+                seeds,
+                "mode: grid",
+                f"accuracy_threshold: {threshold}",
+                "accuracy_measure: per_bit",
+                "detection: {modularity_threshold: -0.3, merge_threshold: 0.6}",
+            ],
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -236,6 +236,95 @@ def test_fig10_pools_depths_for_each_property(tmp_path):
         assert (cell.trials, cell.successes) == (1, 1)
 
 
+# --- Fig. 13b -------------------------------------------------------------------------------------
+
+CATEGORIES = ("category_input_separable", "category_output_modules", "category_middle_layers")
+
+
+def mnist(depth, inputs=None, outputs=None, middle=None, trainable=True, width=24):
+    """One mnist_hierarchical trial with its three category flags (all None: not scored)."""
+    row = trial("mnist_hierarchical", depth, None, trainable=trainable, width=width)
+    row |= dict.fromkeys(CATEGORIES)
+    if trainable and inputs is not None:
+        row |= dict(zip(CATEGORIES, (inputs, outputs, middle), strict=True))
+        row |= {"structure_match": inputs and outputs and middle}
+    return row
+
+
+def mnist_rows():
+    return [
+        # 2 hidden layers, two widths pooled: input 1/3, output 3/3, middle 0/3, 1 untrainable
+        mnist(2, False, True, False),
+        mnist(2, False, True, False, width=48),
+        mnist(2, True, True, False, width=48),
+        mnist(2, trainable=False),
+        # 4 hidden layers: input 2/2, output 1/2, middle 1/2, plus one not scored yet (left out)
+        mnist(4, True, True, False),
+        mnist(4, True, False, True),
+        mnist(4),
+        # not the MNIST task
+        trial("hierarchy_use1", 2, True, found="a;b;c+f0+f1", use=1) | dict.fromkeys(CATEGORIES),
+    ]
+
+
+def test_fig13b_rates_per_category_and_depth(tmp_path):
+    pf.fig13b(table(mnist_rows()), tmp_path)
+    assert_files(tmp_path, "fig13b")
+    csv = read_csv(tmp_path, "fig13b")
+    assert list(csv.columns) == [
+        "category", "depth", "trials", "successes", "rate", "ci_low", "ci_high", "untrainable",
+    ]  # fmt: skip
+    assert list(csv[["category", "depth"]].itertuples(index=False, name=None)) == [
+        (c, d) for c in CATEGORIES for d in (2, 4)
+    ]
+    expected = {  # (category, depth): (scored, successes, untrainable), counted by hand
+        ("category_input_separable", 2): (3, 1, 1),
+        ("category_output_modules", 2): (3, 3, 1),
+        ("category_middle_layers", 2): (3, 0, 1),
+        ("category_input_separable", 4): (2, 2, 0),
+        ("category_output_modules", 4): (2, 1, 0),
+        ("category_middle_layers", 4): (2, 1, 0),
+    }
+    for (category, depth), (scored, successes, untrainable) in expected.items():
+        row = row_of(csv, category=category, depth=depth)
+        assert (row.trials, row.successes, row.untrainable) == (scored, successes, untrainable)
+        assert row.rate == pytest.approx(successes / scored)
+        assert (row.ci_low, row.ci_high) == pytest.approx(wilson(successes, scored))
+    assert row_of(csv, category="category_input_separable", depth=2).rate == pytest.approx(1 / 3)
+    caption = (tmp_path / "fig13b.txt").read_text()
+    assert "hidden_modules_match" in caption and "f0, f1 and f2" in caption
+    assert (
+        "Trials: 7 in all, 5 scored, 1 untrainable, 1 trainable but not (yet) scored and left out."
+        in caption
+    )
+
+
+def test_fig13b_reads_the_category_flags_from_csv_text(tmp_path):
+    path = tmp_path / "trials.csv"
+    table(mnist_rows()).to_csv(path, index=False)
+    out = tmp_path / "paper"
+    assert run_cli("fig13b", "--trials", str(path), "-o", str(out)) == 0
+    assert_files(out, "fig13b")
+    row = row_of(read_csv(out, "fig13b"), category="category_output_modules", depth=2)
+    assert (row.trials, row.successes, row.untrainable) == (3, 3, 1)
+
+
+def test_fig13b_errors(tmp_path):
+    rows = table(mnist_rows())
+    message = one_line_error(
+        pf.TrialsTableError,
+        lambda: pf.fig13b(rows.drop(columns="category_middle_layers"), tmp_path),
+    )
+    assert "fig13b" in message and "category_middle_layers" in message
+    others = table([r | dict.fromkeys(CATEGORIES) for r in validation_rows()])
+    message = one_line_error(pf.MissingGraphsError, lambda: pf.fig13b(others, tmp_path))
+    assert "fig13b" in message and "mnist_hierarchical" in message
+    bad = rows.astype({"category_output_modules": object})
+    bad.loc[0, "category_output_modules"] = "maybe"
+    assert "maybe" in one_line_error(pf.TrialsTableError, lambda: pf.fig13b(bad, tmp_path))
+    assert not list(tmp_path.iterdir())
+
+
 # --- errors and the command line ------------------------------------------------------------------
 
 

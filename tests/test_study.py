@@ -22,7 +22,9 @@ def paper_study():
 
 def test_paper_study_has_the_published_trial_counts(paper_study):
     grid = [e for e in paper_study.values() if e.trials[0].search.mode == "grid"]
-    assert len(unique_trials(grid)) == 1444
+    assert len(unique_trials(grid)) == 1444 + 36 + 48  # Boolean, then the two MNIST tasks
+    assert len(paper_study["mnist_two_digits"].trials) == 36  # Sec. 5.5: "Out of the 36 trials"
+    assert len(paper_study["mnist_hierarchical"].trials) == 48  # 3 widths x 2-5 layers x 4 seeds
     assert len(paper_study["validation"].trials) == 144
     assert len(paper_study["input_overlap"].trials) == 900
     assert len(paper_study["hierarchy"].trials) == 240
@@ -35,6 +37,8 @@ def test_paper_study_has_the_published_trial_counts(paper_study):
 
 def _csv_graph(script: str, arch: str) -> str:
     family, task = script.split("/")
+    if family == "MNIST":
+        return {"classifying_2_digits": "mnist_two_digits"}.get(task, "mnist_hierarchical")
     if family == "exemplars":
         return {"input_separable_reused": "separable_reused"}.get(task, task)
     if family == "non_separable_increasing_use":
@@ -48,7 +52,6 @@ def _csv_graph(script: str, arch: str) -> str:
 def test_every_grid_trial_uses_the_authors_settings(paper_study):
     """Read paper_hparams.csv directly and compare each published trial's training settings."""
     table = pd.read_csv(HPARAMS)
-    table = table[~table.script.str.startswith("MNIST")]
     expected = {
         (_csv_graph(r.script, r.arch), r.arch.replace(" ", "-"), int(r.seed)): (
             float(r.lr),
@@ -146,3 +149,67 @@ def test_bad_config_names_the_key(config, where, words):
     assert "\n" not in message
     assert message.startswith(f"config: {where}")
     assert words in message
+
+
+# --- MNIST experiments (Sec. 5.5) -----------------------------------------------------------------
+
+
+def test_paper_mnist_experiments_use_the_papers_thresholds(paper_study):
+    two, hier = paper_study["mnist_two_digits"], paper_study["mnist_hierarchical"]
+    assert {t.pruning.accuracy_threshold for t in two.trials} == {99.0}
+    assert {t.pruning.accuracy_threshold for t in hier.trials} == {98.0}
+    for trial in (*two.trials, *hier.trials):
+        assert trial.pruning.accuracy_measure == "per_bit"
+        assert (trial.detection.modularity_threshold, trial.detection.merge_threshold) == (
+            -0.3,
+            0.6,
+        )
+        assert trial.dataset.split == "paper" and trial.dataset.composites_per_pair == 1000
+        assert trial.n_inputs == 1568 and set(trial.hidden) <= {392, 784, 1568}
+    assert {t.depth for t in two.trials} == {2, 3, 4}
+    assert {t.depth for t in hier.trials} == {2, 3, 4, 5}
+    assert {t.n_outputs for t in two.trials} == {20} and {t.n_outputs for t in hier.trials} == {3}
+
+
+def mnist(**experiment) -> dict:
+    return {"experiments": {"mine": {"task": "mnist_hierarchical", **experiment}}}
+
+
+def test_an_mnist_experiment_left_bare_takes_the_papers_mnist_settings():
+    (trial,) = load_study(mnist(seeds=[0]))["mine"].trials
+    assert trial.graph == "mnist_hierarchical" and trial.arch == "1568-392-392-3"
+    assert (trial.train.lr, trial.train.batch_size, trial.train.epochs) == (0.001, 512, 40)
+    assert trial.pruning.accuracy_threshold == 98.0
+    assert trial.detection.modularity_threshold == -0.3 and trial.detection.merge_threshold == 0.6
+    assert trial.dataset.dataset == "hierarchical" and trial.dataset.root == "data"
+
+
+def test_the_dataset_and_measure_are_part_of_the_trial_key():
+    keys = {
+        load_study(mnist(seeds=[0], **extra))["mine"].trials[0].key
+        for extra in (
+            {},
+            {"composites_per_pair": 100},
+            {"split": "disjoint"},
+            {"accuracy_measure": "per_digit"},
+            {"mnist_root": "elsewhere"},  # where the files are is not what the trial is
+        )
+    }
+    assert len(keys) == 4
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (mnist(graphs=["reused"]), r"experiments.mine.graphs: task mnist_hierarchical takes no"),
+        (minimal(split="disjoint"), r"experiments.mine.split: applies to MNIST tasks only"),
+        (minimal(accuracy_measure="per_digit"), r"per_digit needs an MNIST task"),
+        (mnist(split="pooled"), r"experiments.mine.split: 'pooled' is not one of"),
+        (mnist(composites_per_pair=1), r"composites_per_pair: 1 is less than"),
+        ({"experiments": {"mine": {"widths": [8]}}}, r"'graphs' is required for task boolean"),
+    ],
+)
+def test_bad_mnist_settings_are_one_line_config_errors(config, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_study(config)
+    assert "\n" not in str(info.value)

@@ -18,6 +18,7 @@ except ConfigError as error:
     sys.exit(2)
 
 BOOLEAN = [e for e in STUDY.values() if e.task == "boolean"]
+MNIST = [e for e in STUDY.values() if e.task != "boolean"]
 # Jobs run the library from this checkout: with the Python that runs Snakemake, or with the conda
 # environment's Python under `--sdm conda`.
 USE_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
@@ -41,7 +42,10 @@ FIGURE_EXPERIMENTS = {
     "fig10": ["input_overlap"],
     "fig12a": ["hierarchy"],
     "fig12b": ["hierarchy"],
+    "fig13b": ["mnist_hierarchical"],
 }
+# The appendix drawings of the MNIST networks (Figs. 32-33): one per depth of the experiment.
+DRAWING_FIGURES = {"fig32": "mnist_two_digits", "fig33": "mnist_hierarchical"}
 SUCCESS_FIGURES = tuple(FIGURE_EXPERIMENTS)
 # The structural tests (Secs. 2-3, App. G) read networks of these experiments: dense, edge-only
 # and unit-edge-pruned (grid) trials of the input-separable and reused tasks.
@@ -128,11 +132,38 @@ def trial_of(wildcards):
     return TRIALS[key]
 
 
+# The composite MNIST datasets of the study, by path (mnist_data rule), and where the MNIST files
+# for each are (the first experiment naming a dataset gives it).
+DATASETS = {}
+for _trial in TRIALS.values():
+    if _trial.dataset is not None:
+        DATASETS.setdefault(str(_trial.dataset.path), _trial.dataset)
+
+
+def mnist_root_of(dataset_path):
+    if dataset_path not in DATASETS:
+        raise ValueError(f"no experiment of the config uses the dataset {dataset_path}")
+    return DATASETS[dataset_path].root
+
+
+def search_inputs(wildcards):
+    """What a trial learns from: its function graph, or its composite MNIST dataset."""
+    trial = trial_of(wildcards)
+    if trial.dataset is not None:
+        return [str(trial.dataset.path)]
+    return [str(paths.graphs_dir() / f"{trial.graph}.yaml")]
+
+
 def search_args(trial):
     """The `sculpt search` options of a trial (every value validated by the config schema)."""
     t, s = trial.train, trial.search
+    if trial.dataset is not None:
+        task = ["--mnist", str(trial.dataset.path),
+                "--accuracy-measure", trial.pruning.accuracy_measure]  # fmt: skip
+    else:
+        task = ["--graph", trial.graph]
     args = [
-        "--graph", trial.graph,
+        *task,
         "--arch", "-".join(map(str, trial.hidden)),
         "--seed", str(trial.seed),
         "--lr", repr(t.lr),
@@ -206,6 +237,26 @@ def drawing_targets(experiments):
     return targets
 
 
+def mnist_targets():
+    return (
+        sorted(DATASETS)
+        + experiment_targets(MNIST)
+        + drawing_targets(MNIST)
+        + available_figures(MNIST)
+    )
+
+
+def drawing_figure_inputs(target):
+    """The drawings behind Fig. 32 or 33: every depth of the MNIST experiment named after the
+    task."""
+    name = DRAWING_FIGURES[target]
+    if name not in STUDY:
+        raise ValueError(
+            f"{target} needs experiment {name!r}, which the config does not define"
+        )
+    return drawing_targets([STUDY[name]])
+
+
 def boolean_targets():
     return (
         graph_targets(BOOLEAN)
@@ -218,7 +269,8 @@ def boolean_targets():
 def all_targets():
     experiments = list(STUDY.values())
     return (
-        graph_targets(experiments)
+        graph_targets(BOOLEAN)
+        + sorted(DATASETS)
         + experiment_targets(experiments)
         + drawing_targets(experiments)
         + available_figures(experiments)

@@ -78,3 +78,12 @@ for _target in (*SUCCESS_FIGURES, *STRUCTURAL_EXPERIMENTS):
             _target
         input:
             lambda wildcards, target=_target: str(paths.figure(target, "png")),
+
+
+for _target in DRAWING_FIGURES:
+
+    rule:
+        name:
+            _target
+        input:
+            lambda wildcards, target=_target: drawing_figure_inputs(target),

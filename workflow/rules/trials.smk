@@ -5,7 +5,7 @@
 
 rule search:
     input:
-        graph=str(paths.graphs_dir() / "{graph}.yaml"),
+        search_inputs,
     output:
         selected=str(paths.selected_json(TRIAL_PATTERN)),
         network=str(paths.selected_pt(TRIAL_PATTERN)),
@@ -19,8 +19,9 @@ rule search:
         CPU_ENV
     threads: config.get("threads", 1)
     resources:
-        mem_mb=2000,
-        runtime=60,
+        # MNIST grids hold many 1568-input networks at once (in memory-budgeted lane groups).
+        mem_mb=lambda wildcards: 16000 if trial_of(wildcards).dataset else 2000,
+        runtime=lambda wildcards: 720 if trial_of(wildcards).dataset else 60,
         # The search is the one stage that can use a GPU; ask for one when the config says cuda.
         gpu=1 if config.get("device") == "cuda" else 0,
     params:
