@@ -5,8 +5,9 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-# The paper's full study is the default; a --configfile replaces it instead of being merged into it.
-if not config:
+# The paper's full study is the default; a --configfile replaces it instead of being merged into it
+# (`--config device=cuda` alone still reads it).
+if "experiments" not in config:
 
     configfile: "config/config.yaml"
 

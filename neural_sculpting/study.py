@@ -242,6 +242,11 @@ def expand_experiment(
         hiddens = [(w,) * d for d in settings["depths"] for w in settings["widths"]]
     loaded: dict[str, Task] = {}
     for index, graph_name in enumerate(settings["graphs"]):
+        if task == "boolean" and graph_name.startswith("mnist_"):
+            raise ConfigError(
+                f"config: {where}.graphs[{index}]: names starting with mnist_ are MNIST tasks "
+                "(set task: instead)"
+            )
         try:
             if task == "boolean":
                 loaded[graph_name] = load_graph(graph_name, graphs_dir)

@@ -207,6 +207,7 @@ def test_the_dataset_and_measure_are_part_of_the_trial_key():
         (mnist(split="pooled"), r"experiments.mine.split: 'pooled' is not one of"),
         (mnist(composites_per_pair=1), r"composites_per_pair: 1 is less than"),
         ({"experiments": {"mine": {"widths": [8]}}}, r"'graphs' is required for task boolean"),
+        (minimal(graphs=["mnist_two_digits"]), r"graphs\[0\]: names starting with mnist_"),
     ],
 )
 def test_bad_mnist_settings_are_one_line_config_errors(config, message):

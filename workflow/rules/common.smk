@@ -25,6 +25,10 @@ USE_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_me
 PYTHON = "python" if USE_CONDA else shlex.quote(sys.executable)
 SCULPT = f"PYTHONPATH={shlex.quote(workflow.basedir)} {PYTHON} -m neural_sculpting.cli"
 CPU_ENV = "../../envs/cpu.yaml"
+GPU_ENV = "../../envs/cuda.yaml"
+# MNIST task names start with mnist_ (config/tasks/); every other task is a function graph.
+MNIST_GRAPH = r"mnist_[a-z0-9_]+"
+BOOLEAN_GRAPH = r"(?!mnist_)[a-z0-9_]+"
 
 
 # A trial folder is results/trials/<graph>/<arch>/<training>/<search>/s<seed> (Trial.key).

@@ -13,15 +13,17 @@ rule search:
         log_path("trials", TRIAL_PATTERN, "search.log"),
     benchmark:
         benchmark_path("trials", TRIAL_PATTERN, "search.tsv")
+    wildcard_constraints:
+        graph=BOOLEAN_GRAPH,
+    # Boolean trials take seconds: a cluster runs many of them in one job (profiles/slurm).
     group:
         "trials"
     conda:
         CPU_ENV
     threads: config.get("threads", 1)
     resources:
-        # MNIST grids hold many 1568-input networks at once (in memory-budgeted lane groups).
-        mem_mb=lambda wildcards: 16000 if trial_of(wildcards).dataset else 2000,
-        runtime=lambda wildcards: 720 if trial_of(wildcards).dataset else 60,
+        mem_mb=2000,
+        runtime=60,
         # The search is the one stage that can use a GPU; ask for one when the config says cuda.
         gpu=1 if config.get("device") == "cuda" else 0,
     params:
@@ -32,6 +34,43 @@ rule search:
     shell:
         "{params.sculpt} search {params.args} --device {params.device} --threads {threads} "
         "--out {params.out:q} > {log:q} 2>&1"
+
+
+# An MNIST trial's search (Sec. 5.5) holds dozens of 1568-input networks at once, in lane groups
+# that fit its memory budget: a job of its own, on a GPU node where the config says cuda.
+rule search_mnist:
+    input:
+        search_inputs,
+    output:
+        selected=str(paths.selected_json(TRIAL_PATTERN)),
+        network=str(paths.selected_pt(TRIAL_PATTERN)),
+    log:
+        log_path("trials", TRIAL_PATTERN, "search.log"),
+    benchmark:
+        benchmark_path("trials", TRIAL_PATTERN, "search.tsv")
+    wildcard_constraints:
+        graph=MNIST_GRAPH,
+    conda:
+        GPU_ENV if config.get("device") == "cuda" else CPU_ENV
+    threads: config.get("threads", 1)
+    resources:
+        mem_mb=16000,
+        runtime=720,
+        gpu=1 if config.get("device") == "cuda" else 0,
+    params:
+        sculpt=SCULPT,
+        args=lambda wildcards: search_args(trial_of(wildcards)),
+        out=lambda wildcards: str(paths.trial_dir(trial_of(wildcards).key)),
+        device=config.get("device", "auto"),
+        # 80% of the job's memory for lanes on CPU; on a GPU the engine measures free memory.
+        budget=lambda wildcards, resources: (
+            ""
+            if config.get("device") == "cuda"
+            else f"--memory-budget-gb {resources.mem_mb * 0.8 / 1024:.1f}"
+        ),
+    shell:
+        "{params.sculpt} search {params.args} --device {params.device} --threads {threads} "
+        "{params.budget} --out {params.out:q} > {log:q} 2>&1"
 
 
 rule detect:
