@@ -36,7 +36,7 @@ from neural_sculpting.edge_pruning import edge_schedules, prune_edges
 from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams, to_dict
 from neural_sculpting.masked_mlp import LaneMLP, arch_name
 from neural_sculpting.progress import Progress
-from neural_sculpting.training import Evaluation, lane_memory_bytes, train_lanes
+from neural_sculpting.training import Evaluation, evaluate, lane_memory_bytes, train_lanes
 from neural_sculpting.unit_pruning import LaneSchedule, prune_units, unit_schedules
 
 STAGE_ORDER = ("dense", "units", "edges", "selected")
@@ -551,7 +551,18 @@ class Search:
                 continue
             self._missing("selected", allowed, [run])
             run.result, model = self._select(run)
+            if self.data.digit_groups:
+                run.result |= self._both_measures(model, run)
             self._save(run, "selected", model, [run.result], 0.0, result=run.result)
+
+    def _both_measures(self, model: LaneMLP, run: _Run) -> dict[str, float]:
+        """The selected network's validation accuracy per output bit and per digit (MNIST)."""
+        with torch.no_grad():
+            ev = evaluate(model.to(self.device), self._lane_data([run.task]))
+        return {
+            "val_accuracy_per_bit": float(ev.per_bit[0]),
+            "val_accuracy_per_digit": float(ev.per_digit[0]),
+        }
 
     def _select(self, run: _Run) -> tuple[dict[str, Any], LaneMLP]:
         threshold = self.exp.pruning.accuracy_threshold

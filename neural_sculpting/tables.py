@@ -58,6 +58,10 @@ def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
         "density": result["density"],
         "val_accuracy": result["val_accuracy"],
     }
+    # MNIST: the selected network's accuracy by both measures (the threshold used one of them).
+    for key in ("val_accuracy_per_bit", "val_accuracy_per_digit"):
+        if key in result:
+            row[key] = result[key]
     row |= dict.fromkeys(SCORE_COLUMNS)
     row["trial_dir"] = str(Path(selected_json).parent)
     row["analysis_dir"] = str(Path(score_json).parent) if score_json is not None else None

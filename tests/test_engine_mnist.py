@@ -214,6 +214,23 @@ def test_search_cli_runs_mnist_end_to_end(two_digits, tmp_path, capsys):
     assert dense["val_accuracy"] == dense["val_accuracy_per_digit"]
     assert dense["val_accuracy_per_bit"] > dense["val_accuracy_per_digit"]
 
+    # Both measures of the selected network, recomputed here in numpy from its weights.
+    model = content["model"]
+    x = two_digits.val_x.astype(np.float64) / 255.0
+    layers = zip(model["weights"], model["weight_masks"], model["biases"], model["bias_masks"],
+                 strict=True)  # fmt: skip
+    for w, m, b, bm in layers:
+        x = x @ (w[0] * m[0]).double().numpy().T + (b[0] * bm[0]).double().numpy()
+        if w is not model["weights"][-1]:
+            x = np.maximum(x, 0.0)
+    bits = (x > 0) == (two_digits.val_y > 0)
+    by_argmax = (x[:, :10].argmax(1) == two_digits.val_digits[:, 0]).astype(int) + (
+        x[:, 10:].argmax(1) == two_digits.val_digits[:, 1]
+    )
+    assert printed["val_accuracy_per_bit"] == pytest.approx(100 * bits.mean())
+    assert printed["val_accuracy_per_digit"] == pytest.approx(100 * by_argmax.sum() / (2 * len(x)))
+    assert printed["val_accuracy"] == pytest.approx(printed["val_accuracy_per_digit"])
+
 
 def test_search_cli_stops_with_one_line_on_bad_mnist_input(two_digits, tmp_path):
     with pytest.raises(ValueError) as missing:

@@ -24,6 +24,7 @@ from neural_sculpting.module_detection import (
     agglomerative_cut,
     cluster_layer,
     cluster_layer_detailed,
+    cut_sequence,
     detect_modules,
     merge_layers,
     reachability_features,
@@ -480,3 +481,18 @@ def test_bad_settings_and_arguments_raise() -> None:
         modularity_metric(np.zeros((2, 3)), [0, 1])
     with pytest.raises(ModularityInputError):
         separate_test(3, 2, 3, 6)  # more shared than k_j
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_one_tree_replayed_gives_every_cut_and_metric_of_the_per_k_computation(seed) -> None:
+    """Brute force: a fresh clustering and a full matrix product per k, on random binary
+    features with many duplicate rows (tied distances)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 40))
+    features = rng.random((n, int(rng.integers(2, 9)))) < 0.4
+    distance = cosine_distance_matrix(features)
+    cuts, metrics = cut_sequence(distance)
+    assert sorted(cuts) == sorted(metrics) == list(range(2, n))
+    for k in range(2, n):
+        assert cuts[k] == agglomerative_cut(distance, k)
+        assert metrics[k] == pytest.approx(modularity_metric(distance, cuts[k]), abs=1e-12)
