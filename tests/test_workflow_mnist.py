@@ -85,13 +85,14 @@ def test_small_mnist_config_runs_every_stage(tmp_path):
     assert "category_two_modules" in two.columns
     for column in ("category_input_separable", "category_output_modules", "category_middle_layers"):
         assert hier[column].isin([True, False]).all()
-    for table, threshold in ((two, 96), (hier, 90)):
+    for table, threshold in ((two, 93), (hier, 62)):
         assert (table["arch"].str.startswith("1568-48-48")).all()
         assert table["structure_match"].isin([True, False]).all()  # every trial detected
         assert (table["density"] <= 1).all()
-        # A pruned network is only kept at or above the threshold (the dense one may miss it).
-        pruned = table[table["density"] < 1]
-        assert (pruned["val_accuracy"] >= threshold).all()
+        # The thresholds sit below these small networks' dense accuracy, so every trial prunes,
+        # and keeps a network only at or above the threshold.
+        assert (table["density"] < 0.5).all()
+        assert (table["val_accuracy"] >= threshold).all()
 
     score = json.loads(
         next((results / "trials" / "mnist_hierarchical").rglob("score.json")).read_text()
