@@ -77,7 +77,7 @@ def plot_rates_by_depth(rates: pd.DataFrame, title: str, ylabel: str) -> plt.Fig
     ax.set_ylim(0, 1.45)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel(ylabel)
-    ax.set_xlabel("function graph")
+    ax.set_xlabel("task")
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
