@@ -96,11 +96,8 @@ class MnistTask:
                 ),
             )
         for name in nx.topological_sort(graph):
-            preds = list(graph.predecessors(name))
-            level = 1 + max((graph.nodes[p]["level"] for p in preds), default=0)
-            graph.nodes[name].update(
-                gates=(), level=level, signature=signatures[name]
-            )  # fmt: skip
+            level = 1 + max((graph.nodes[p]["level"] for p in graph.predecessors(name)), default=0)
+            graph.nodes[name].update(gates=(), level=level, signature=signatures[name])
         users_of_group = {
             i: frozenset(n for n, s in signatures.items() if i in s.inputs)
             for i in range(len(self.input_groups))

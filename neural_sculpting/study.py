@@ -236,9 +236,8 @@ def expand_experiment(
     if task == "boolean" and "graphs" not in spec:
         raise ConfigError(f"config: {where}: 'graphs' is required for task boolean")
     if task != "boolean":
-        for key in ("graphs",):
-            if key in spec:
-                raise ConfigError(f"config: {where}.{key}: task {task} takes no graphs")
+        if "graphs" in spec:
+            raise ConfigError(f"config: {where}.graphs: task {task} takes no graphs")
         settings["graphs"] = [task]
     else:
         for key in ("split", "composites_per_pair", "mnist_root"):
