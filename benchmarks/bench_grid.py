@@ -43,13 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import conventional  # noqa: E402
 from conventional import STAGES, Stopwatch  # noqa: E402
 
-from neural_sculpting.data import LaneData, graph_data  # noqa: E402
-from neural_sculpting.edge_pruning import edge_schedules, prune_edges  # noqa: E402
-from neural_sculpting.hparams import SearchHparams, TrainingHparams  # noqa: E402
-from neural_sculpting.masked_mlp import LaneMLP, parse_arch  # noqa: E402
-from neural_sculpting.search import Search, SearchSettings, SearchTrial, resolve_device  # noqa: E402
-from neural_sculpting.training import train_lanes  # noqa: E402
-from neural_sculpting.unit_pruning import prune_units, unit_schedules  # noqa: E402
+from neural_sculpting.engine.data import LaneData, graph_data  # noqa: E402
+from neural_sculpting.engine.lanes import LaneMLP, parse_arch  # noqa: E402
+from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges  # noqa: E402
+from neural_sculpting.engine.pruning.units import prune_units, unit_schedules  # noqa: E402
+from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial, resolve_device  # noqa: E402
+from neural_sculpting.engine.training import train_lanes  # noqa: E402
+from neural_sculpting.study.hparams import SearchHparams, TrainingHparams  # noqa: E402
 
 
 def engine_one_lane(

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neural_sculpting.hparams import TrainingHparams
-from neural_sculpting.seeding import derive_seed
+from neural_sculpting.engine.seeding import derive_seed
+from neural_sculpting.study.hparams import TrainingHparams
 
 
 class MaskedLinear(nn.Linear):

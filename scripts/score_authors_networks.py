@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from neural_sculpting.function_graph import load_graph
-from neural_sculpting.hierarchy import task_hierarchy
-from neural_sculpting.module_detection import DetectionSettings, detect_modules
-from neural_sculpting.scoring import score_modules
+from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
+from neural_sculpting.analysis.scoring import score_modules
+from neural_sculpting.tasks.function_graph import load_graph
+from neural_sculpting.tasks.hierarchy import task_hierarchy
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORS = ROOT.parent / "shared" / "reference" / "authors_networks"

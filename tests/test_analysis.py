@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from neural_sculpting.analysis import analyse_trial
-from neural_sculpting.checkpoint import file_sha256
-from neural_sculpting.function_graph import load_graph
-from neural_sculpting.module_detection import DetectionSettings
-from neural_sculpting.tables import trial_row
+from neural_sculpting.analysis.module_detection import DetectionSettings
+from neural_sculpting.analysis.trial import analyse_trial
+from neural_sculpting.figures.tables import trial_row
+from neural_sculpting.store.checkpoint import file_sha256
+from neural_sculpting.tasks.function_graph import load_graph
 
 # input_separable as two chains: {x0,x1} -> h0 -> {y0,y1}, {x2,x3} -> h1 -> {y2,y3}.
 MASKS = [np.array([[1, 1, 0, 0], [0, 0, 1, 1]]), np.array([[1, 0], [1, 0], [0, 1], [0, 1]])]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from neural_sculpting.drawing import draw_function_graph, function_graph_agraph
-from neural_sculpting.function_graph import load_graph
+from neural_sculpting.figures.drawing import draw_function_graph, function_graph_agraph
+from neural_sculpting.tasks.function_graph import load_graph
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

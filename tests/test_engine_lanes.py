@@ -9,12 +9,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from neural_sculpting.data import LaneData, boolean_data
-from neural_sculpting.hparams import HparamsError, SearchHparams, TrainingHparams
-from neural_sculpting.masked_mlp import ArchitectureError, LaneMLP, parse_arch
-from neural_sculpting.search import Search, SearchSettings, SearchTrial
-from neural_sculpting.seeding import derive_seed
-from neural_sculpting.training import evaluate, train_lanes
+from neural_sculpting.engine.data import LaneData, boolean_data
+from neural_sculpting.engine.lanes import ArchitectureError, LaneMLP, parse_arch
+from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.seeding import derive_seed
+from neural_sculpting.engine.training import evaluate, train_lanes
+from neural_sculpting.study.hparams import HparamsError, SearchHparams, TrainingHparams
 
 
 def xor_table() -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +131,7 @@ def test_bad_settings_raise_value_errors():
 
 
 def test_lane_adam_updates_are_bitwise_torch_adam():
-    from neural_sculpting.training import LaneAdam
+    from neural_sculpting.engine.training import LaneAdam
 
     gen = torch.Generator().manual_seed(0)
     start = [torch.randn(5, 7, 3, generator=gen), torch.randn(5, 7, generator=gen)]

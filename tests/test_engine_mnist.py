@@ -11,14 +11,20 @@ import numpy as np
 import pytest
 import torch
 
-from neural_sculpting import data as data_module
-from neural_sculpting import engine_cli, mnist
-from neural_sculpting.data import DataError, LaneData, TaskData, boolean_data, mnist_data
-from neural_sculpting.hparams import HparamsError, PruningHparams, SearchHparams, TrainingHparams
-from neural_sculpting.masked_mlp import LaneMLP
-from neural_sculpting.search import Search, SearchSettings, SearchTrial
-from neural_sculpting.training import digits_right, evaluate, lane_memory_bytes, train_lanes
-from neural_sculpting.unit_pruning import unit_scores
+from neural_sculpting.cli import engine as engine_cli
+from neural_sculpting.engine import data as data_module
+from neural_sculpting.engine.data import DataError, LaneData, TaskData, boolean_data, mnist_data
+from neural_sculpting.engine.lanes import LaneMLP
+from neural_sculpting.engine.pruning.units import unit_scores
+from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.training import digits_right, evaluate, lane_memory_bytes, train_lanes
+from neural_sculpting.study.hparams import (
+    HparamsError,
+    PruningHparams,
+    SearchHparams,
+    TrainingHparams,
+)
+from neural_sculpting.tasks import mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_ROOT = ROOT.parent / "shared" / "data"

@@ -10,18 +10,18 @@ import torch
 import torch.nn.functional as F
 from test_engine_lanes import xor_table
 
-from neural_sculpting.data import LaneData, boolean_data
-from neural_sculpting.edge_pruning import edge_schedules, prune_edges_at
-from neural_sculpting.hparams import TrainingHparams
-from neural_sculpting.masked_mlp import LaneMLP
-from neural_sculpting.training import train_lanes
-from neural_sculpting.unit_pruning import (
+from neural_sculpting.engine.data import LaneData, boolean_data
+from neural_sculpting.engine.lanes import LaneMLP
+from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges_at
+from neural_sculpting.engine.pruning.units import (
     LaneSchedule,
     percentile_thresholds,
     prune_units_at,
     run_schedule,
     unit_scores,
 )
+from neural_sculpting.engine.training import train_lanes
+from neural_sculpting.study.hparams import TrainingHparams
 
 
 @pytest.fixture(scope="module")

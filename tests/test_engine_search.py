@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from neural_sculpting import checkpoint, engine_cli
-from neural_sculpting.hparams import PruningHparams, SearchHparams, TrainingHparams
-from neural_sculpting.paper import PaperChoiceError, paper_choice
-from neural_sculpting.search import (
+from neural_sculpting.cli import engine as engine_cli
+from neural_sculpting.engine.search import (
     Search,
     SearchError,
     SearchSettings,
     SearchTrial,
     select_lane,
 )
+from neural_sculpting.store import checkpoint
+from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
+from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 SMALL = SearchHparams(pu_values=(50.0, 70.0), pe_values=(2.0, 2.5))

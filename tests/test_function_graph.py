@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from neural_sculpting.function_graph import GraphError, load_graph
-from neural_sculpting.hierarchy import task_hierarchy
+from neural_sculpting.tasks.function_graph import GraphError, load_graph
+from neural_sculpting.tasks.hierarchy import task_hierarchy
 
 VALID = """\
 name: {name}

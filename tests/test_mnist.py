@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 import torch
 
-from neural_sculpting import mnist, mnist_cli
-from neural_sculpting.mnist import (
+from neural_sculpting.cli import mnist as mnist_cli
+from neural_sculpting.tasks import mnist
+from neural_sculpting.tasks.mnist import (
     CompositeDataset,
     MnistDataError,
     MnistImages,
@@ -502,7 +503,8 @@ def test_cli_root_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_cli_constants_match_the_library():
-    from neural_sculpting import mnist, mnist_cli
+    from neural_sculpting.cli import mnist as mnist_cli
+    from neural_sculpting.tasks import mnist
 
     assert tuple(mnist.TASKS) == mnist_cli.TASKS
     assert tuple(mnist.SPLITS) == mnist_cli.SPLITS

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neural_sculpting.mnist_task import TaskError, parse_task
-from neural_sculpting.module_detection import DetectionSettings, detect_modules
-from neural_sculpting.scoring import score_modules
-from neural_sculpting.tasks import expected_structure, load_task
+from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
+from neural_sculpting.analysis.scoring import score_modules
+from neural_sculpting.tasks.catalog import expected_structure, load_task
+from neural_sculpting.tasks.mnist_task import TaskError, parse_task
 
 WIDTH = 56
 MNIST_DETECTION = DetectionSettings(modularity_threshold=-0.3, merge_threshold=0.6)

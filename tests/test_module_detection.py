@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import AgglomerativeClustering
 
-from neural_sculpting.modularity import (
+from neural_sculpting.analysis.modularity import (
     ModularityInputError,
     cosine_distance_matrix,
     modularity_metric,
@@ -17,7 +17,7 @@ from neural_sculpting.modularity import (
     separate_test,
     single_test,
 )
-from neural_sculpting.module_detection import (
+from neural_sculpting.analysis.module_detection import (
     DetectionInputError,
     DetectionSettings,
     ModuleDetection,

@@ -16,7 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from neural_sculpting.module_detection import DetectionSettings, ModuleDetection, detect_modules
+from neural_sculpting.analysis.module_detection import (
+    DetectionSettings,
+    ModuleDetection,
+    detect_modules,
+)
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "authors_networks"
 # Trials per task, from the folder's README: 9 architectures x 4 seeds, reused 13 x 4.

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neural_sculpting import paper_figures as pf
-from neural_sculpting import paper_figures_cli
+from neural_sculpting.cli import paper_figures as paper_figures_cli
+from neural_sculpting.figures import paper_figures as pf
 
 FLAGS = ("input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match")
 
@@ -390,7 +390,7 @@ def test_cli_writes_beside_the_png_or_into_a_folder(tmp_path):
 
 
 def test_cli_targets_match_the_figures():
-    from neural_sculpting.paper_figures import FIGURES
-    from neural_sculpting.paper_figures_cli import TARGETS
+    from neural_sculpting.cli.paper_figures import TARGETS
+    from neural_sculpting.figures.paper_figures import FIGURES
 
     assert tuple(FIGURES) == TARGETS

@@ -57,7 +57,7 @@ def test_yaml_is_read_with_safe_loaders_only():
     # The one custom loader derives from SafeLoader.
     import yaml
 
-    from neural_sculpting.function_graph import _UniqueKeyLoader
+    from neural_sculpting.tasks.function_graph import _UniqueKeyLoader
 
     assert issubclass(_UniqueKeyLoader, yaml.SafeLoader)
 
@@ -76,8 +76,8 @@ def test_shell_commands_quote_every_value():
 
 def test_names_reaching_paths_are_validated(tmp_path):
     """A graph or experiment name with shell or path characters is refused before any use."""
-    from neural_sculpting.function_graph import GraphError, graph_path
-    from neural_sculpting.study import ConfigError, load_study
+    from neural_sculpting.study.config import ConfigError, load_study
+    from neural_sculpting.tasks.function_graph import GraphError, graph_path
 
     for bad in ("a;rm -rf", "$(x)", "a b"):
         try:

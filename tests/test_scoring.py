@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neural_sculpting.function_graph import load_graph
-from neural_sculpting.hierarchy import task_hierarchy
-from neural_sculpting.scoring import module_signatures, score_modules
+from neural_sculpting.analysis.scoring import module_signatures, score_modules
+from neural_sculpting.tasks.function_graph import load_graph
+from neural_sculpting.tasks.hierarchy import task_hierarchy
 
 AUTHORS = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "authors_networks"
 

@@ -20,10 +20,9 @@ import pandas as pd
 import pytest
 import torch
 
-from neural_sculpting import structural_cli
-from neural_sculpting.analysis import AnalysisError
-from neural_sculpting.checkpoint import file_sha256
-from neural_sculpting.structural_figures import (
+from neural_sculpting.analysis.trial import AnalysisError
+from neural_sculpting.cli import structural as structural_cli
+from neural_sculpting.figures.structural_figures import (
     DENSE,
     EDGE,
     TARGETS,
@@ -31,6 +30,7 @@ from neural_sculpting.structural_figures import (
     StructuralFigureError,
     make_target,
 )
+from neural_sculpting.store.checkpoint import file_sha256
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "authors_networks"
 
@@ -381,6 +381,7 @@ def test_cli_draws_a_target(trials: dict[str, list[Path]], tmp_path: Path) -> No
 
 
 def test_cli_targets_match_the_figures():
-    from neural_sculpting import structural_cli, structural_figures
+    from neural_sculpting.cli import structural as structural_cli
+    from neural_sculpting.figures import structural_figures
 
     assert structural_cli.TARGETS == structural_figures.TARGETS

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from neural_sculpting.structural_tests import (
+from neural_sculpting.analysis.structural_tests import (
     StructuralTestError,
     TTestResult,
     input_separability_tests,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neural_sculpting.structural_tests import (
+from neural_sculpting.analysis.structural_tests import (
     input_separability_tests,
     n_p_per_layer,
     path_products,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from neural_sculpting.study import ConfigError, load_study, unique_trials
+from neural_sculpting.study.config import ConfigError, load_study, unique_trials
 
 ROOT = Path(__file__).resolve().parents[1]
 HPARAMS = ROOT.parent / "shared" / "reference" / "paper_hparams.csv"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neural_sculpting.function_graph import available_graphs, load_graph
-from neural_sculpting.truth_table import truth_table
+from neural_sculpting.tasks.function_graph import available_graphs, load_graph
+from neural_sculpting.tasks.truth_table import truth_table
 
 # tasks.md: columns for rows 0000..1111 (a the most significant bit).
 G_COLUMN = "0001000000101000"

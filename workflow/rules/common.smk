@@ -1,5 +1,5 @@
 # Shared by all stages. The study expanded from the config, and the path names of every stage
-# (all taken from neural_sculpting.paths, the one module that names paths).
+# (all taken from neural_sculpting.study.paths, the one module that names paths).
 import re
 import shlex
 import sys
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from snakemake.settings.types import DeploymentMethod
 
-from neural_sculpting import paths
-from neural_sculpting.study import ConfigError, load_study
+from neural_sculpting.study import paths
+from neural_sculpting.study.config import ConfigError, load_study
 
 try:
     STUDY = load_study(config)

@@ -1,0 +1,202 @@
+"""The analysis stage of one trial: detect modules in its selected network, score them against the
+task's structure, and draw the result.
+
+Reads `<trial>/selected.pt` and `selected.json` (written by the search, see `checkpoint.py`) and
+writes, into an analysis folder named after the detection thresholds (`paths.analysis_dir`),
+`modules.json` (the detection, with its module graph as node-link JSON) and `score.json` (the flags
+of `scoring.py` plus the density).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neural_sculpting.analysis.module_detection import (
+    DetectionSettings,
+    ModuleDetection,
+    detect_modules,
+)
+from neural_sculpting.analysis.scoring import module_signatures, score_modules
+from neural_sculpting.store import atomic
+from neural_sculpting.store.checkpoint import file_sha256, torch_load
+from neural_sculpting.tasks.catalog import Task, expected_structure
+from neural_sculpting.tasks.function_graph import FunctionGraph
+from neural_sculpting.tasks.mnist_task import MnistTask
+
+MODULES_JSON = "modules.json"
+SCORE_JSON = "score.json"
+
+
+class AnalysisError(ValueError):
+    """A trial folder that cannot be analysed (missing or unreadable stage files)."""
+
+
+def load_selected(
+    trial_dir: Path, remove_corrupt: bool = False
+) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
+    """The selected network's masks and weights ([out, in] per layer) and its result record.
+    A corrupt file stops with one line; `remove_corrupt` (the detect stage, the files' first
+    reader) also deletes it so that the next workflow run recomputes the selection."""
+    pt, record_path = trial_dir / "selected.pt", trial_dir / "selected.json"
+    for path in (pt, record_path):
+        if not path.is_file():
+            raise AnalysisError(f"{path}: missing; run the search stage first")
+    try:
+        full_record = json.loads(record_path.read_text())
+        if full_record.get("pt_sha256") != file_sha256(pt):
+            raise ValueError("checksum differs from its record")
+        stored = torch_load(pt)
+        record = full_record["result"]
+    except Exception as exc:  # a truncated or foreign file must never be used
+        why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+        if not remove_corrupt:
+            raise AnalysisError(f"{pt}: corrupt checkpoint ({why})") from None
+        pt.unlink(missing_ok=True)
+        record_path.unlink(missing_ok=True)
+        raise AnalysisError(
+            f"{pt}: corrupt checkpoint ({why}); removed it, rerun the workflow to recompute it"
+        ) from None
+    model = stored["model"]
+    masks = [m[0].numpy().astype(bool) for m in model["weight_masks"]]
+    weights = [(w[0] * m[0]).numpy() for w, m in zip(model["weights"], model["weight_masks"],
+                                                     strict=True)]  # fmt: skip
+    return masks, weights, record
+
+
+def analyse_trial(
+    trial_dir: Path, graph: Task, settings: DetectionSettings
+) -> tuple[ModuleDetection | None, dict[str, Any]]:
+    """Detect and score; an untrainable trial (its dense network missed the threshold, so it was
+    not pruned) gets no detection and null flags, as the paper's tables leave such settings out."""
+    masks, _, record = load_selected(trial_dir, remove_corrupt=True)
+    kept = int(sum(m.sum() for m in masks))
+    total = int(sum(m.size for m in masks))
+    # Untrainable: the dense network missed the threshold and so the trial was not pruned. A trial
+    # pruned anyway (dense_must_reach_threshold: false) is scored like any other.
+    untrainable = not record.get("trainable", True) and not record.get("pruned", False)
+    summary: dict[str, Any] = {
+        "trainable": not untrainable,
+        "density": kept / total,
+        "kept_weights": kept,
+        "total_weights": total,
+    }
+    categories = graph.categories if isinstance(graph, MnistTask) else {}
+    if not summary["trainable"]:
+        return None, summary | {"structure_match": None, "categories": dict.fromkeys(categories)}
+    detection = detect_modules(masks, settings)
+    expected = expected_structure(graph, hidden_layers=len(masks) - 1)
+    score = score_modules(masks, detection.module_labels, expected).to_json()
+    if isinstance(graph, MnistTask):
+        score["categories"] = graph.category_flags(score)
+    return detection, summary | score
+
+
+def write_analysis(
+    trial_dir: Path, out_dir: Path, graph: Task, settings: DetectionSettings
+) -> dict:
+    detection, score = analyse_trial(trial_dir, graph, settings)
+    modules = detection.to_json() if detection is not None else None
+    thresholds = {"modularity_threshold": settings.modularity_threshold,
+                  "merge_threshold": settings.merge_threshold}  # fmt: skip
+    atomic.write_json(
+        out_dir / MODULES_JSON, {"graph": graph.name, **thresholds, "detection": modules}
+    )
+    atomic.write_json(out_dir / SCORE_JSON, {"graph": graph.name, **thresholds, **score})
+    return score
+
+
+def module_colours(masks, labels, graph: Task, depth: int) -> dict:
+    """Colour each detected module like the expected sub-function whose signature it has, so a
+    drawing and its function graph correspond; other modules are grey."""
+    from neural_sculpting.figures.drawing import PALETTE
+
+    expected = expected_structure(graph, depth)
+    order = list(expected.subfunctions)
+    by_signature = {sig: PALETTE[order.index(name) % len(PALETTE)]
+                    for name, sig in expected.signatures.items()}  # fmt: skip
+    return {
+        label: by_signature.get(sig, "#bbbbbb")
+        for label, sig in module_signatures(masks, labels, expected.input_groups).items()
+    }
+
+
+def draw_trial(
+    trial_dir: Path,
+    analysis_dir: Path,
+    graph: Task,
+    output: Path,
+    with_graph: bool,
+    note: str = "",
+) -> None:
+    """Draw the selected network with its detected modules (from modules.json)."""
+    from neural_sculpting.figures.drawing import draw_network
+
+    masks, _, record = load_selected(trial_dir)
+    modules_path = analysis_dir / MODULES_JSON
+    if not modules_path.is_file():
+        raise AnalysisError(f"{modules_path}: missing; run `sculpt detect` first")
+    stored = json.loads(modules_path.read_text())["detection"]
+    if stored is None:
+        raise AnalysisError(f"{trial_dir}: the trial is untrainable; there is nothing to draw")
+    labels = ModuleDetection.from_json(stored).module_labels
+    depth = len(masks) - 1
+    chosen = record.get("chosen") or {}
+    density = sum(int(m.sum()) for m in masks) / sum(m.size for m in masks)
+    title = (
+        f"{graph.name}: arch {record.get('arch', '?')}, density {100 * density:.2f}%, "
+        f"Pu = {chosen.get('pu', '-')}, Pe = {chosen.get('pe', '-')}, seed {record.get('seed')}"
+    )
+    if note:
+        title += f"\n{note}"
+    draw_network(
+        masks,
+        labels,
+        output,
+        title,
+        graph=graph if with_graph and isinstance(graph, FunctionGraph) else None,
+        depth=depth,
+        colours=module_colours(masks, labels, graph, depth),
+        input_groups=graph.input_groups if isinstance(graph, MnistTask) else None,
+    )
+
+
+def structure_key(trial_dir: Path, analysis_dir: Path, graph: Task) -> str:
+    """What a trial's detected structure is, as a comparable string: the signatures of its
+    modules (those not made of input units alone, inputs by the task's input groups), sorted."""
+    masks, _, _ = load_selected(trial_dir)
+    stored = json.loads((analysis_dir / MODULES_JSON).read_text())["detection"]
+    labels = ModuleDetection.from_json(stored).module_labels
+    input_only = set(labels[0]) - {lab for layer in labels[1:] for lab in layer}
+    expected = expected_structure(graph, len(masks) - 1)
+    signatures = module_signatures(masks, labels, expected.input_groups)
+    names = expected.input_group_names
+    parts = sorted(
+        {sig.describe(names) for label, sig in signatures.items() if label not in input_only}
+    )
+    return " | ".join(parts)
+
+
+def representative_trial(rows: list[dict], graph: Task) -> tuple[dict, int, int]:
+    """The trial to draw for a cell of trials (dicts with trial_dir, analysis_dir, width, seed):
+    one whose structure is the most common in the cell, preferring the first (width, seed) of
+    the cell as the paper kept one width and seed where the majority allowed. Returns the row,
+    how many trials share its structure and how many were compared."""
+    # Untrainable trials have an analysis folder but no detection (structure_match is empty).
+    scored = [
+        r
+        for r in rows
+        if isinstance(r.get("analysis_dir"), str) and r.get("structure_match") in (True, False)
+    ]
+    if not scored:
+        raise AnalysisError("no scored trial in this cell (all untrainable?)")
+    keys = [structure_key(Path(r["trial_dir"]), Path(r["analysis_dir"]), graph) for r in scored]
+    counts = {k: keys.count(k) for k in keys}
+    best = max(counts.values())
+    # The first row with a most common structure, in the cell's (width, seed) order.
+    order = sorted(range(len(scored)), key=lambda i: (str(scored[i]["width"]), scored[i]["seed"]))
+    chosen = next(i for i in order if counts[keys[i]] == best)
+    return scored[chosen], best, len(scored)

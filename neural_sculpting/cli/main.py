@@ -1,0 +1,274 @@
+"""`sculpt`: every stage of the pipeline as a subcommand, the same from a shell, a rule or a test.
+
+Errors the user can fix (bad input, a malformed graph, a missing file) print one line on stderr and
+exit with status 2; nothing half-written is left behind, since every result is written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from neural_sculpting import __version__
+from neural_sculpting.cli import engine as engine_cli
+from neural_sculpting.cli import mnist as mnist_cli
+from neural_sculpting.cli import paper_figures as paper_figures_cli
+from neural_sculpting.cli import structural as structural_cli
+from neural_sculpting.store import atomic
+from neural_sculpting.tasks.catalog import load_task
+from neural_sculpting.tasks.function_graph import available_graphs, load_graph
+from neural_sculpting.tasks.hierarchy import task_hierarchy
+from neural_sculpting.tasks.truth_table import truth_table
+
+
+def _graph_show(args: argparse.Namespace) -> int:
+    graph = load_graph(args.name)
+    table = truth_table(graph)
+    if args.json:
+        print(json.dumps(_structure_record(graph), indent=1))
+        return 0
+    print(f"{graph.name}: {graph.description}")
+    print(f"{graph.n_inputs} inputs, {len(graph.gates)} gates, {graph.n_outputs} outputs")
+    print()
+    print(table.to_frame().to_string(index=False))
+    depths = [args.depth] if args.depth is not None else [None, *sorted(graph.collapse)]
+    for depth in depths:
+        hierarchy = task_hierarchy(graph, depth)
+        heading = "sub-functions" if depth is None else f"expected with {depth} hidden layers"
+        print(f"\n{heading}:")
+        for name, signature in hierarchy.signatures.items():
+            gates = ", ".join(hierarchy.subfunctions[name])
+            print(f"  {name:<10} [{gates}]  {signature.describe()}")
+        edges = ", ".join(
+            f"{u}->{v} ({w})" for u, v, w in hierarchy.module_graph.edges(data="weight")
+        )
+        print(f"  module graph: {edges or 'no edges'}")
+        print(f"  input partition:  {_partition(hierarchy.input_partition, 'x')}")
+        print(f"  output partition: {_partition(hierarchy.output_partition, 'y')}")
+    return 0
+
+
+def _partition(groups, prefix: str) -> str:
+    ordered = sorted(sorted(g) for g in groups)
+    return " | ".join("{" + ",".join(f"{prefix}{i}" for i in g) + "}" for g in ordered)
+
+
+def _structure_record(graph) -> dict:
+    return {
+        "name": graph.name,
+        "description": graph.description,
+        "inputs": graph.n_inputs,
+        "outputs": graph.n_outputs,
+        "params": dict(graph.params),
+        "structure": task_hierarchy(graph).to_json(),
+        "collapse": {
+            str(depth): task_hierarchy(graph, depth).to_json() for depth in sorted(graph.collapse)
+        },
+    }
+
+
+def _graph_draw(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.drawing import draw_function_graph  # pygraphviz only when drawing
+
+    draw_function_graph(load_graph(args.name), args.output, hidden_layers=args.depth)
+    return 0
+
+
+def _graph_check(args: argparse.Namespace) -> int:
+    names = args.names or available_graphs()
+    for name in names:
+        load_graph(name)
+    print(f"{len(names)} graph file(s) valid")
+    return 0
+
+
+def _graph_truth_table(args: argparse.Namespace) -> int:
+    table = truth_table(load_graph(args.name))
+    atomic.write_text(args.output, table.to_frame().to_csv(index=False))
+    return 0
+
+
+def _graph_structure(args: argparse.Namespace) -> int:
+    atomic.write_json(args.output, _structure_record(load_graph(args.name)))
+    return 0
+
+
+def _add_graph_commands(subparsers) -> None:
+    graph = subparsers.add_parser("graph", help="function graphs: show, draw, check, export")
+    sub = graph.add_subparsers(dest="graph_command", required=True, metavar="COMMAND")
+
+    show = sub.add_parser("show", help="print the truth table and the derived structure")
+    show.add_argument("name", help="graph name (config/graphs/NAME.yaml) or a .yaml path")
+    show.add_argument("--depth", type=int, help="expected structure at this many hidden layers")
+    show.add_argument("--json", action="store_true", help="print the structure as JSON")
+    show.set_defaults(handler=_graph_show)
+
+    draw = sub.add_parser("draw", help="draw the function graph with its modules")
+    draw.add_argument("name")
+    draw.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    draw.add_argument("--depth", type=int, help="box the modules expected at this depth")
+    draw.set_defaults(handler=_graph_draw)
+
+    check = sub.add_parser("check", help="validate graph files (all by default)")
+    check.add_argument("names", nargs="*")
+    check.set_defaults(handler=_graph_check)
+
+    table = sub.add_parser("truth-table", help="write the truth table as CSV")
+    table.add_argument("name")
+    table.add_argument("-o", "--output", required=True, type=Path)
+    table.set_defaults(handler=_graph_truth_table)
+
+    structure = sub.add_parser("structure", help="write the derived structure as JSON")
+    structure.add_argument("name")
+    structure.add_argument("-o", "--output", required=True, type=Path)
+    structure.set_defaults(handler=_graph_structure)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from neural_sculpting.analysis.module_detection import DetectionSettings
+    from neural_sculpting.analysis.trial import write_analysis
+
+    settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
+    out_dir = args.out_dir or args.trial_dir
+    score = write_analysis(args.trial_dir, out_dir, load_task(args.graph), settings)
+    flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
+    summary = ", ".join(f"{f.split('_')[0]} {score.get(f)}" for f in flags)
+    print(f"{args.trial_dir}: structure_match {score['structure_match']} ({summary})")
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from neural_sculpting.analysis.trial import draw_trial
+
+    analysis_dir = args.analysis_dir or args.trial_dir
+    draw_trial(args.trial_dir, analysis_dir, load_task(args.graph), args.output, args.with_graph)
+    return 0
+
+
+def _draw_cell(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from neural_sculpting.analysis.trial import draw_trial, representative_trial
+
+    table = pd.read_csv(args.trials)
+    if "analysis_dir" not in table.columns:
+        raise ValueError(f"{args.trials}: no analysis_dir column; rebuild it with `sculpt table`")
+    cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
+    if cell.empty:
+        raise ValueError(f"{args.trials}: no trial of {args.graph} with {args.depth} hidden layers")
+    task = load_task(args.graph)
+    row, share, compared = representative_trial(cell.to_dict("records"), task)
+    draw_trial(
+        Path(row["trial_dir"]), Path(row["analysis_dir"]), task,
+        args.output, with_graph=True,
+        note=f"most common structure: {share} of {compared} trials",
+    )  # fmt: skip
+    return 0
+
+
+def _add_analysis_commands(subparsers) -> None:
+    detect = subparsers.add_parser(
+        "detect", help="detect modules in a trial's selected network and score them"
+    )
+    detect.add_argument("--trial-dir", required=True, type=Path, help="folder with selected.pt")
+    detect.add_argument(
+        "--graph", required=True, help="the trial's task: a function graph or an MNIST task"
+    )
+    detect.add_argument("--modularity-threshold", type=float, default=-0.2)
+    detect.add_argument("--merge-threshold", type=float, default=0.9)
+    detect.add_argument("--out-dir", type=Path, help="where modules.json and score.json go")
+    detect.set_defaults(handler=_detect)
+
+    draw = subparsers.add_parser("draw", help="draw a trial's pruned network with its modules")
+    draw.add_argument("--trial-dir", required=True, type=Path)
+    draw.add_argument("--graph", required=True)
+    draw.add_argument("--analysis-dir", type=Path, help="folder with modules.json")
+    draw.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    draw.add_argument("--with-graph", action="store_true", help="the function graph beside it")
+    draw.set_defaults(handler=_draw)
+
+    cell = subparsers.add_parser(
+        "draw-cell",
+        help="draw the most common structure of one graph and depth of an experiment",
+    )
+    cell.add_argument("--trials", required=True, type=Path, help="the experiment's trials.csv")
+    cell.add_argument("--graph", required=True)
+    cell.add_argument("--depth", required=True, type=int, help="number of hidden layers")
+    cell.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    cell.set_defaults(handler=_draw_cell)
+
+
+def _table(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.tables import trials_table, write_table
+
+    table = trials_table(args.files)
+    write_table(table, args.output)
+    done = table["structure_match"].notna().sum() if "structure_match" in table else 0
+    print(f"{args.output}: {len(table)} trials ({done} scored)")
+    return 0
+
+
+def _figure(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.rates import structure_recovered
+
+    structure_recovered(args.trials, args.output, args.title or str(args.trials.parent.name))
+    return 0
+
+
+def _add_table_command(subparsers) -> None:
+    table = subparsers.add_parser("table", help="collect trials into one CSV (trials.csv)")
+    table.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="each trial's selected.json, and the score.json of its analysis where scored",
+    )
+    table.add_argument("-o", "--output", required=True, type=Path)
+    table.set_defaults(handler=_table)
+
+    figure = subparsers.add_parser("figure", help="draw a figure from trials.csv")
+    figure.add_argument("kind", choices=["structure-recovered"])
+    figure.add_argument("--trials", required=True, type=Path, help="trials.csv")
+    figure.add_argument("--title", default="")
+    figure.add_argument("-o", "--output", required=True, type=Path, help="FILE.png")
+    figure.set_defaults(handler=_figure)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sculpt", description="Neural Sculpting: the pipeline's stages."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_graph_commands(subparsers)
+    engine_cli.register(subparsers)
+    _add_analysis_commands(subparsers)
+    _add_table_command(subparsers)
+    paper_figures_cli.register(subparsers)
+    structural_cli.register(subparsers)
+    mnist_cli.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `sculpt graph show X | head` ends quietly
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, OSError) as exc:
+        # One line, no traceback: these are problems with the input, not bugs.
+        if isinstance(exc, OSError) and exc.filename:
+            message = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+        else:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"sculpt: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

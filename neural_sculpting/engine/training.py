@@ -1,0 +1,179 @@
+"""Training and evaluation of all lanes at once (tasks.md, "Training").
+
+Loss: binary cross-entropy, mean over all output bits of each lane's batch, SUMMED over lanes, so
+each lane's gradient is exactly its own. Adam (L2 weight decay as torch's Adam applies it) is
+elementwise, so one optimiser over the stacked tensors updates every lane as if it were alone.
+A fresh optimiser at every (re)training; the best epoch (highest validation accuracy, ties to lower
+validation loss) is kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from neural_sculpting.engine.data import LaneData, TaskData
+from neural_sculpting.engine.lanes import LaneMLP
+from neural_sculpting.engine.seeding import KeyPart
+from neural_sculpting.study.hparams import TrainingHparams
+
+
+class LaneAdam:
+    """torch.optim.Adam (L2 weight decay added to the gradient, no amsgrad) as its foreach path
+    computes it: the same operations in the same order, so the updates are bitwise torch's
+    (checked by a test). Written out because torch's optimiser costs about a second of start-up
+    at its first step and some bookkeeping at every step, both large against these tiny steps."""
+
+    def __init__(
+        self,
+        params: list[torch.Tensor],
+        lr: float,
+        weight_decay: float = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.params = params
+        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
+        self.exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
+        self.exp_avg_sqs = [
+            torch.zeros_like(p, memory_format=torch.preserve_format) for p in params
+        ]
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self, grads: list[torch.Tensor]) -> None:
+        beta1, beta2 = self.betas
+        self.steps += 1
+        if self.weight_decay != 0:
+            grads = torch._foreach_add(grads, self.params, alpha=self.weight_decay)
+        torch._foreach_lerp_(self.exp_avgs, grads, 1 - beta1)
+        torch._foreach_mul_(self.exp_avg_sqs, beta2)
+        torch._foreach_addcmul_(self.exp_avg_sqs, grads, grads, 1 - beta2)
+        step = float(self.steps)
+        step_size = (self.lr / (1 - beta1**step)) * -1
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        denom = torch._foreach_sqrt(self.exp_avg_sqs)
+        torch._foreach_div_(denom, bias_correction2_sqrt)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(self.params, self.exp_avgs, denom, step_size)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per lane: accuracy in percent by the lanes' measure (`LaneData.accuracy_measure`), mean
+    BCE, and both measures (`per_digit` None for tasks without digits)."""
+
+    accuracy: torch.Tensor
+    loss: torch.Tensor
+    per_bit: torch.Tensor | None = None
+    per_digit: torch.Tensor | None = None
+
+
+def digits_right(logits: torch.Tensor, y: torch.Tensor, data: TaskData) -> torch.Tensor:
+    """[L] digits right: per `data.digit_groups` slice and sample, a one-hot group is right when
+    its argmax is the target's, a code group when every bit is right at 0.5."""
+    right = torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device)
+    for a, b in data.digit_groups:
+        if data.digit_one_hot:
+            ok = logits[..., a:b].argmax(dim=2) == y[..., a:b].argmax(dim=2)
+        else:
+            ok = ((logits[..., a:b] > 0) == (y[..., a:b] > 0.5)).all(dim=2)
+        right += ok.sum(dim=1)
+    return right
+
+
+@torch.no_grad()
+def evaluate(model: LaneMLP, data: LaneData) -> Evaluation:
+    """Accuracy and loss of every lane on its clean validation set, a chunk of rows at a time."""
+    bits = digits = 0
+    sums, means = [], []
+    for x, y in data.val_chunks():
+        logits, _ = model.forward(x)
+        loss = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+        sums.append(loss.sum(dim=(1, 2)))
+        means.append(loss.mean(dim=(1, 2)))
+        # sigmoid(z) > 0.5 exactly when z > 0; counting bits keeps 100% exact in floating point.
+        bits = bits + ((logits > 0) == (y > 0.5)).sum(dim=(1, 2))
+        digits = digits + digits_right(logits, y, data.data)
+    n_val, n_out = data.data.n_val, data.data.n_outputs
+    # One chunk (every Boolean table): the mean exactly as before chunking existed.
+    mean_loss = means[0] if len(means) == 1 else torch.stack(sums).sum(dim=0) / (n_val * n_out)
+    per_bit = (bits.double() * 100.0 / (n_val * n_out)).cpu()
+    per_digit = None
+    if data.data.digit_groups:
+        per_digit = (digits.double() * 100.0 / (n_val * len(data.data.digit_groups))).cpu()
+    accuracy = per_digit if data.accuracy_measure == "per_digit" else per_bit
+    return Evaluation(accuracy, mean_loss.cpu(), per_bit, per_digit)
+
+
+# Per-parameter float32 arrays a lane holds during pruning: the last kept network's weights and
+# masks, the trial network's weights and masks, gradients, Adam's m and v, the best epoch's copy.
+ARRAYS_PER_PARAMETER = 8
+# Per activation value of a batch: the value, its gradient and one temporary (ReLU, loss terms).
+ARRAYS_PER_ACTIVATION = 3
+
+
+def lane_memory_bytes(widths: Sequence[int], batch_size: int, eval_rows: int) -> int:
+    """Estimated device memory of one lane while it trains or is pruned: its parameters times
+    `ARRAYS_PER_PARAMETER`, plus the activations of the larger of a training batch and a
+    validation chunk (all float32). The task data itself is shared by the lanes, not counted."""
+    n_params = sum(a * b + b for a, b in itertools.pairwise(widths))
+    rows = max(batch_size, eval_rows)
+    return 4 * (n_params * ARRAYS_PER_PARAMETER + rows * sum(widths) * ARRAYS_PER_ACTIVATION)
+
+
+def train_lanes(
+    model: LaneMLP,
+    data: LaneData,
+    hp: TrainingHparams,
+    keys: Sequence[tuple[KeyPart, ...]],
+) -> Evaluation:
+    """Train every lane for `hp.epochs` epochs in place; leave each at its best epoch.
+
+    Lane i's epoch e draws its shuffle and noise from keys[i] + (e,). Returns the kept epochs'
+    validation accuracy (by the data's measure), loss and both measures.
+    """
+    if len(keys) != model.n_lanes or data.n_lanes != model.n_lanes:
+        raise ValueError("one key and one data lane per model lane are needed")
+    params = model.parameters()
+    for p in params:
+        p.requires_grad_(True)
+    opt = LaneAdam(params, lr=hp.lr, weight_decay=hp.weight_decay)
+    best_params = [p.detach().clone() for p in params]
+    best_acc = torch.full((model.n_lanes,), -1.0, dtype=torch.float64)
+    best_loss = torch.full((model.n_lanes,), float("inf"))
+    # Both measures at each lane's kept epoch, for the records (NaN until an epoch is kept).
+    best_bit = torch.full((model.n_lanes,), float("nan"), dtype=torch.float64)
+    best_digit = best_bit.clone() if data.data.digit_groups else None
+    n_rows = data.data.n_train
+    for epoch in range(hp.epochs):
+        plan = data.epoch_plan([(*key, epoch) for key in keys])
+        for start in range(0, n_rows, hp.batch_size):
+            x, y = data.batch(plan, start, start + hp.batch_size)
+            logits, _ = model.forward(x)
+            per_lane = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+            loss = per_lane.mean(dim=(1, 2)).sum()
+            opt.step(list(torch.autograd.grad(loss, params)))
+            model.apply_masks_()
+        ev = evaluate(model, data)
+        better = (ev.accuracy > best_acc) | ((ev.accuracy == best_acc) & (ev.loss < best_loss))
+        if bool(better.any()):
+            best_acc = torch.where(better, ev.accuracy, best_acc)
+            best_loss = torch.where(better, ev.loss, best_loss)
+            best_bit = torch.where(better, ev.per_bit, best_bit)
+            if best_digit is not None:
+                best_digit = torch.where(better, ev.per_digit, best_digit)
+            flag = better.to(model.device)
+            with torch.no_grad():
+                for kept, p in zip(best_params, params, strict=True):
+                    shape = (-1,) + (1,) * (p.dim() - 1)
+                    kept.copy_(torch.where(flag.view(shape), p, kept))
+    with torch.no_grad():
+        for p, kept in zip(params, best_params, strict=True):
+            p.requires_grad_(False)
+            p.copy_(kept)
+    return Evaluation(best_acc, best_loss, best_bit, best_digit)

@@ -1,0 +1,105 @@
+"""Figures and the tidy tables behind them, from `trials.csv`.
+
+Every figure is written as PNG and PDF beside the CSV of the numbers it shows. Success rates carry
+their counts and a 95% Wilson interval (SciPy's `binomtest`); untrainable trials (a dense network
+below the accuracy threshold) are counted apart, never as failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from neural_sculpting.store import atomic
+
+
+def success_rates(
+    table: pd.DataFrame, flag: str = "structure_match", by: Sequence[str] = ("graph", "depth")
+) -> pd.DataFrame:
+    """Per group: trials scored, successes, rate and its 95% Wilson interval, untrainable count."""
+    rows = []
+    for keys, group in table.groupby(list(by), sort=False):
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        scored = group[group[flag].notna()]
+        trials, successes = len(scored), int(scored[flag].astype(bool).sum())
+        if trials:
+            interval = stats.binomtest(successes, trials).proportion_ci(method="wilson")
+            low, high, rate = interval.low, interval.high, successes / trials
+        else:
+            low = high = rate = np.nan
+        rows.append(
+            dict(zip(by, keys, strict=True))
+            | {
+                "trials": trials,
+                "successes": successes,
+                "rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+                "untrainable": int((group["trainable"] == False).sum()),  # noqa: E712
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plot_rates_by_depth(rates: pd.DataFrame, title: str, ylabel: str) -> plt.Figure:
+    """Grouped bars: one group per graph, one bar per depth, labelled with successes/trials."""
+    graphs = list(dict.fromkeys(rates["graph"]))
+    depths = sorted(rates["depth"].unique())
+    width = 0.8 / len(depths)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(graphs) + 1.5), 3.8))
+    colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, len(depths)))
+    for d_index, depth in enumerate(depths):
+        part = rates[rates["depth"] == depth].set_index("graph").reindex(graphs)
+        x = np.arange(len(graphs)) + (d_index - (len(depths) - 1) / 2) * width
+        heights = part["rate"].fillna(0).to_numpy()
+        errors = np.vstack(
+            [heights - part["ci_low"].fillna(0), part["ci_high"].fillna(0) - heights]
+        )
+        label = f"{depth} hidden layer" + ("s" if depth > 1 else "")
+        ax.bar(x, heights, width * 0.92, color=colours[d_index], label=label,
+               yerr=errors, capsize=2, error_kw={"elinewidth": 0.8})  # fmt: skip
+        for xi, (_, row) in zip(x, part.iterrows(), strict=True):
+            if row["trials"] > 0 or row["untrainable"] > 0:
+                text = f"{int(row['successes'])}/{int(row['trials'])}"
+                if row["untrainable"]:
+                    text += f" (+{int(row['untrainable'])} untrainable)"
+                ax.text(xi, 1.04, text, ha="center", va="bottom", fontsize=7, rotation=90)
+    ax.set_xticks(np.arange(len(graphs)), [g.replace("_", " ") for g in graphs], fontsize=9)
+    ax.set_ylim(0, 1.45)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("task")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig: plt.Figure, png: Path, data: pd.DataFrame | None = None) -> None:
+    """Write `png`, the PDF beside it and (with `data`) the CSV of its numbers, atomically."""
+    png = Path(png)
+    for path in (png, png.with_suffix(".pdf")):
+        with atomic.atomic_path(path) as tmp:
+            fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    if data is not None:
+        atomic.write_text(png.with_suffix(".csv"), data.to_csv(index=False))
+
+
+def structure_recovered(trials_csv: Path, output_png: Path, title: str) -> pd.DataFrame:
+    """The experiment summary (paper Fig. 7 style): exact structure recovered per graph, depth."""
+    table = pd.read_csv(trials_csv)
+    rates = success_rates(table, "structure_match")
+    fig = plot_rates_by_depth(rates, title, "structure recovered (share of trials)")
+    save_figure(fig, output_png, rates)
+    return rates

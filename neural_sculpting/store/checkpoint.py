@@ -1,0 +1,198 @@
+"""Files of the stages, written atomically (temporary file in the same folder, then os.replace).
+
+One trial folder (`--out`, e.g. results/runs/{graph}/seed{seed}) holds:
+
+- `dense.pt`, `dense.json`       dense training (one lane)
+- `units.pt`, `units.json`       unit pruning, one lane per Pu (grid and paper modes)
+- `edges.pt`, `edges.json`       edge pruning, one lane per (Pu, Pe) (Pu = 0 in edge_only mode)
+- `selected.pt`, `selected.json` the trial's result: the chosen network (one lane) and its summary
+- `state-units.pt`, `state-edges.pt`  the pruning loop's per-lane state after the last finished
+  round (weights, masks, schedules); a rerun resumes from it; removed when the stage completes.
+
+`.pt` files hold plain tensors, lists and dicts only, so `torch.load(path, weights_only=True)` reads
+them: {"format", "stage", "config", "model": {"widths", "weights": [L x out x in], "biases",
+"weight_masks" (bool), "bias_masks" (bool)}, "lanes": [per-lane summary]}. `.json` files hold
+{"stage", "config" (graph, seed, arch, hyperparameters, search values), "provenance" (project
+commit, torch version, device, ...), "wall_s", "lanes": [per-lane record: pu, pe, every pruning step
+tried with p, step, val accuracy, density and whether it was kept, final density, wall time]}. The
+.pt is written before the .json; a stage counts as done only when both exist and their configs
+match the request, and the .pt's SHA-256 (stored in the .json) matches: a truncated or corrupted
+file is reported with one line naming it and recomputed, never used.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+FORMAT = 1
+STAGES = ("dense", "units", "edges", "selected")
+
+
+def _atomic(path: Path, write: Callable[[Any], None], binary: bool, durable: bool = True) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w") as handle:
+            write(handle)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_torch_save(obj: Any, path: Path, durable: bool = True) -> None:
+    """`durable=False` skips fsync: the rename stays atomic for a killed process (the page cache
+    survives it), only not for a power cut; per-round pruning states use it, saved often."""
+    _atomic(path, lambda handle: torch.save(obj, handle), binary=True, durable=durable)
+
+
+def atomic_write_json(obj: Any, path: Path) -> None:
+    _atomic(path, lambda handle: json.dump(obj, handle, indent=1, sort_keys=False), binary=False)
+
+
+def torch_load(path: Path) -> Any:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def report_unreadable(path: Path, why: str) -> None:
+    """One line on stderr: a checkpoint that cannot be trusted is recomputed, never used."""
+    print(f"{path}: unreadable checkpoint ({why}); recomputing it", file=sys.stderr)
+
+
+@functools.cache
+def project_commit() -> str | None:
+    """The project's git commit (with "-dirty" if the tree has changes), None outside git."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def provenance(device: torch.device | str) -> dict[str, Any]:
+    device = torch.device(device)
+    name = platform.processor() or platform.machine()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    return {
+        "project_commit": project_commit(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "device": str(device),
+        "device_name": name,
+        "threads": torch.get_num_threads(),
+        "host": platform.node(),
+    }
+
+
+def stage_paths(out_dir: Path, stage: str) -> tuple[Path, Path]:
+    return Path(out_dir) / f"{stage}.pt", Path(out_dir) / f"{stage}.json"
+
+
+def state_path(out_dir: Path, stage: str) -> Path:
+    return Path(out_dir) / f"state-{stage}.pt"
+
+
+def save_stage(
+    out_dir: Path,
+    stage: str,
+    config: dict[str, Any],
+    model_state: dict[str, Any],
+    lanes: list[dict[str, Any]],
+    record: dict[str, Any],
+) -> None:
+    """Write `<stage>.pt` (tensors and lane summaries), then `<stage>.json` (the full record)."""
+    pt, js = stage_paths(out_dir, stage)
+    atomic_torch_save(
+        {"format": FORMAT, "stage": stage, "config": config, "model": model_state, "lanes": lanes},
+        pt,
+    )
+    record = {**record, "pt_sha256": file_sha256(pt)}
+    atomic_write_json({"stage": stage, "config": config, **record}, js)
+
+
+def load_stage(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The stage's .pt content if both files exist, load, and were made with this config."""
+    pt, js = stage_paths(out_dir, stage)
+    if not (pt.is_file() and js.is_file()):
+        return None
+    try:
+        with open(js) as handle:
+            record = json.load(handle)
+    except (OSError, ValueError) as exc:
+        report_unreadable(js, type(exc).__name__)
+        return None
+    if record.get("pt_sha256") != file_sha256(pt):
+        report_unreadable(pt, "checksum differs from its record")
+        return None
+    try:
+        content = torch_load(pt)
+    except Exception as exc:  # any unpickling failure means the file cannot be used
+        report_unreadable(pt, type(exc).__name__)
+        return None
+    if not isinstance(content, dict) or content.get("format") != FORMAT:
+        report_unreadable(pt, "not a stage file of this format")
+        return None
+    if content.get("config") != config or record.get("config") != config:
+        return None
+    content["record"] = record
+    return content
+
+
+def save_state(out_dir: Path, stage: str, config: dict[str, Any], state: dict[str, Any]) -> None:
+    atomic_torch_save(
+        {"format": FORMAT, "config": config, **state}, state_path(out_dir, stage), durable=False
+    )
+
+
+def load_state(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, Any] | None:
+    path = state_path(out_dir, stage)
+    if not path.is_file():
+        return None
+    try:
+        state = torch_load(path)
+    except Exception as exc:  # a state file cut short by a kill is simply not resumed from
+        report_unreadable(path, type(exc).__name__)
+        return None
+    if not isinstance(state, dict) or state.get("config") != config:
+        return None
+    return state
+
+
+def remove_state(out_dir: Path, stage: str) -> None:
+    state_path(out_dir, stage).unlink(missing_ok=True)

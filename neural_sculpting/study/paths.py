@@ -1,0 +1,151 @@
+"""Every path the project reads or writes, named in one place.
+
+The workflow, the CLI and the tests build file names only through these functions, so the layout of
+`results/` can be read here at a glance.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The checkout holding `config/` (override with SCULPT_PROJECT_ROOT)."""
+    env = os.environ.get("SCULPT_PROJECT_ROOT")
+    if env:
+        return Path(env)
+    candidate = _PACKAGE_DIR.parent.parent
+    if (candidate / "config" / "graphs").is_dir():
+        return candidate
+    return Path.cwd()
+
+
+def config_dir() -> Path:
+    return project_root() / "config"
+
+
+def graphs_dir() -> Path:
+    """Function-graph files `<name>.yaml` (override with SCULPT_GRAPHS_DIR)."""
+    env = os.environ.get("SCULPT_GRAPHS_DIR")
+    return Path(env) if env else config_dir() / "graphs"
+
+
+def tasks_dir() -> Path:
+    """MNIST task descriptions `<name>.yaml`, beside the graph files (`mnist_task.py`)."""
+    return config_dir() / "tasks"
+
+
+def results_dir() -> Path:
+    return Path(os.environ.get("SCULPT_RESULTS_DIR", "results"))
+
+
+# --- results/graphs/<graph>/: derived from the graph file alone -------------------------------
+
+
+def graph_results_dir(graph: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "graphs" / graph
+
+
+def truth_table_csv(graph: str, root: Path | None = None) -> Path:
+    return graph_results_dir(graph, root) / "truth_table.csv"
+
+
+def structure_json(graph: str, root: Path | None = None) -> Path:
+    return graph_results_dir(graph, root) / "structure.json"
+
+
+def function_graph_drawing(graph: str, suffix: str = "png", root: Path | None = None) -> Path:
+    return graph_results_dir(graph, root) / f"function_graph.{suffix}"
+
+
+# --- results/data/: cached datasets ---------------------------------------------------------------
+
+
+def mnist_dataset(
+    dataset: str, split: str, composites_per_pair: int | str, root: Path | None = None
+) -> Path:
+    """A composite MNIST dataset (`sculpt mnist-data`), named by what defines it."""
+    return (root or results_dir()) / "data" / f"mnist_{dataset}_{split}_c{composites_per_pair}.npz"
+
+
+# --- results/trials/<trial key>/: one trial's stages, keyed by what defines the trial -------------
+# The key is `Trial.key`: <graph>/<arch>/<training>/<search>/s<seed>.
+
+
+def trial_dir(key: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "trials" / key
+
+
+def selected_json(key: str, root: Path | None = None) -> Path:
+    return trial_dir(key, root) / "selected.json"
+
+
+def selected_pt(key: str, root: Path | None = None) -> Path:
+    return trial_dir(key, root) / "selected.pt"
+
+
+def analysis_name(modularity_threshold: float, merge_threshold: float) -> str:
+    """The analysis folder inside a trial, named after the detection thresholds."""
+    return f"detect_mm{modularity_threshold:g}_merge{merge_threshold:g}"
+
+
+def analysis_dir(key: str, analysis: str, root: Path | None = None) -> Path:
+    return trial_dir(key, root) / analysis
+
+
+def score_json(key: str, analysis: str, root: Path | None = None) -> Path:
+    return analysis_dir(key, analysis, root) / "score.json"
+
+
+def modules_json(key: str, analysis: str, root: Path | None = None) -> Path:
+    return analysis_dir(key, analysis, root) / "modules.json"
+
+
+# --- results/<experiment>/: tables and figures of one experiment ------------------------------
+
+
+def experiment_dir(experiment: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / experiment
+
+
+def trials_csv(experiment: str, root: Path | None = None) -> Path:
+    return experiment_dir(experiment, root) / "trials.csv"
+
+
+def experiment_figure(experiment: str, suffix: str = "png", root: Path | None = None) -> Path:
+    """Structure recovered per graph and depth: the experiment's summary figure."""
+    return experiment_dir(experiment, root) / f"structure_recovered.{suffix}"
+
+
+def experiment_figure_csv(experiment: str, root: Path | None = None) -> Path:
+    return experiment_dir(experiment, root) / "structure_recovered.csv"
+
+
+def log_file(*parts: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "logs" / Path(*parts)
+
+
+def benchmark_file(*parts: str, root: Path | None = None) -> Path:
+    return (root or results_dir()) / "benchmarks" / Path(*parts)
+
+
+# --- results/figures/: the paper's figures and drawings -------------------------------------
+
+
+def figures_dir(root: Path | None = None) -> Path:
+    return (root or results_dir()) / "figures"
+
+
+def drawing_cell(
+    experiment: str, graph: str, depth: int | str, suffix: str = "png", root: Path | None = None
+) -> Path:
+    """The appendix-style drawing of one (graph, depth) cell of an experiment."""
+    return figures_dir(root) / "drawings" / experiment / f"{graph}_h{depth}.{suffix}"
+
+
+def figure(target: str, suffix: str = "png", root: Path | None = None) -> Path:
+    """A paper figure or table: `results/figures/<target>.<suffix>` (png, pdf, csv, txt)."""
+    return figures_dir(root) / f"{target}.{suffix}"
