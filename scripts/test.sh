@@ -11,6 +11,7 @@ ruff format --check .
 snakefmt --check Snakefile workflow/rules
 python scripts/generate_graphs.py --check
 python scripts/generate_config.py --check
+python scripts/generate_config_readme.py --check
 python scripts/score_authors_networks.py --check
 snakemake --lint --configfile config/quickstart.yaml
 

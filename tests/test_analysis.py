@@ -13,6 +13,7 @@ from neural_sculpting.analysis.module_detection import DetectionSettings
 from neural_sculpting.analysis.trial import analyse_trial
 from neural_sculpting.figures.tables import trial_row
 from neural_sculpting.store.checkpoint import file_sha256
+from neural_sculpting.store.records import Selection
 from neural_sculpting.tasks.function_graph import load_graph
 
 # input_separable as two chains: {x0,x1} -> h0 -> {y0,y1}, {x2,x3} -> h1 -> {y2,y3}.
@@ -29,12 +30,12 @@ def write_trial(folder: Path, trainable: bool, pruned: bool) -> Path:
         "bias_masks": [torch.ones(1, m.shape[1], dtype=torch.bool) for m in masks],
     }
     torch.save({"format": 1, "stage": "selected", "model": model}, folder / "selected.pt")
-    result = {
-        "graph": "input_separable", "seed": 0, "mode": "grid", "arch": "4-2-4",
-        "dense_val_accuracy": 100.0 if trainable else 93.75, "trainable": trainable,
-        "pruned": pruned, "chosen": {"pu": 50.0, "pe": 2.5} if pruned else None,
-        "density": 8 / 16, "val_accuracy": 100.0,
-    }  # fmt: skip
+    result = Selection(
+        graph="input_separable", seed=0, mode="grid", arch="4-2-4", accuracy_measure="per_bit",
+        dense_val_accuracy=100.0 if trainable else 93.75, dense_reached_threshold=trainable,
+        pruned=pruned, chosen={"pu": 50.0, "pe": 2.5} if pruned else None,
+        density=8 / 16, val_accuracy=100.0, meets_threshold=True,
+    ).to_json()  # fmt: skip
     config = {"training": {"lr": 0.05, "batch_size": 8, "epochs": 10}}
     record = {"result": result, "config": config, "pt_sha256": file_sha256(folder / "selected.pt")}
     (folder / "selected.json").write_text(json.dumps(record))
@@ -51,12 +52,12 @@ def test_trials_pruned_anyway_are_scored_and_untrainable_ones_are_not(
     folder = write_trial(tmp_path / "trial", trainable, pruned)
     detection, score = analyse_trial(folder, load_graph("input_separable"), DetectionSettings())
     assert (detection is not None) is scored
-    assert score["trainable"] is scored
-    assert score["density"] == 8 / 16
+    assert score.trainable is scored
+    assert score.density == 8 / 16
     if scored:
-        assert score["structure_match"] is True and score["n_modules"] == 2
+        assert score.structure_match is True and score.n_modules == 2
     else:
-        assert score["structure_match"] is None
+        assert score.structure_match is None
     row = trial_row(folder / "selected.json", None)
     assert row["trainable"] is scored
     assert row["dense_val_accuracy"] == (100.0 if trainable else 93.75)

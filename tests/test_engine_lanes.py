@@ -107,7 +107,7 @@ def test_a_lane_alone_and_inside_a_batch_ends_with_the_same_networks():
     alone = Search([SearchTrial("xor", 0)], exp, data=data)
     alone.run()
     b, a = batched.runs[1], alone.runs[0]
-    assert a.result["pruned"]
+    assert a.result.pruned
     assert a.result == b.result
     for mine, theirs in zip(a.edges.masks() + a.edges.parameters(),
                             b.edges.masks() + b.edges.parameters(), strict=True):  # fmt: skip

@@ -164,7 +164,7 @@ def test_a_lane_alone_and_in_a_batch_end_with_the_same_masks(two_digits, monkeyp
     alone = Search([SearchTrial(name, 0)], exp, data=data)
     alone.run()
     a, b = alone.runs[0], batched.runs[1]
-    assert a.result["pruned"] and a.result == b.result
+    assert a.result.pruned and a.result == b.result
     assert any(not step["kept"] for lane in a.unit_lanes for step in lane["steps"])
     for mine, theirs in zip(a.edges.masks() + a.edges.parameters(),
                             b.edges.masks() + b.edges.parameters(), strict=True):  # fmt: skip
@@ -183,7 +183,7 @@ def test_hierarchical_task_runs_with_per_digit_threshold(hierarchical):
     )
     result = Search([SearchTrial("mnist_hierarchical", 1)], exp, data=data).run()[0]
     # 8 XOR codes: the threshold counts whole codes, so chance is 12.5%, far below per-bit's 50%.
-    assert result["accuracy_measure"] == "per_digit" and result["val_accuracy"] >= 10.0
+    assert result.accuracy_measure == "per_digit" and result.val_accuracy >= 10.0
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

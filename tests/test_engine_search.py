@@ -40,9 +40,9 @@ def test_selection_is_lowest_density_ties_to_larger_pe_then_larger_pu():
 def test_input_separable_grid_reaches_paper_density():
     """tasks.md / paper: 4-24-24-4, lr 0.05, batch 8, 10 epochs -> ~2% density at 100%."""
     result = Search([SearchTrial("input_separable", 0)], SearchSettings((24, 24), XOR)).run()[0]
-    assert result["trainable"] and result["pruned"]
-    assert result["val_accuracy"] == 100.0
-    assert result["density"] < 0.04
+    assert result.dense_reached_threshold and result.pruned
+    assert result.val_accuracy == 100.0
+    assert result.density < 0.04
 
 
 def test_rerun_with_the_same_seed_gives_identical_masks():
@@ -61,8 +61,9 @@ def test_untrainable_dense_network_is_recorded_not_pruned():
     result = Search(
         [SearchTrial("input_separable", 0)], SearchSettings((24, 24), weak, search=SMALL)
     ).run()
-    assert result[0]["trainable"] is False and result[0]["pruned"] is False
-    assert result[0]["dense_val_accuracy"] < 100.0
+    assert result[0].dense_reached_threshold is False and result[0].pruned is False
+    assert result[0].trainable is False and result[0].scored is False
+    assert result[0].dense_val_accuracy < 100.0
     loose = SearchSettings((24, 24), weak, PruningHparams(require_trainable_dense=False), SMALL)
     search = Search([SearchTrial("input_separable", 0)], loose)
     search.run(until="units")
@@ -85,7 +86,7 @@ def test_stage_files_are_complete_loadable_and_reused(tmp_path):
     steps = edges["lanes"][0]["steps"]
     assert steps and {"p", "step", "val_accuracy", "kept"} <= set(steps[0])
     selected = json.loads((out / "selected.json").read_text())["result"]
-    assert selected == result and selected["arch"] == "4-24-24-4"
+    assert selected == result.to_json() and selected["arch"] == "4-24-24-4"
     assert not list(out.glob("state-*")) and not list(out.glob(".*tmp"))
     # A second run loads everything: no stage is recomputed (files untouched).
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}

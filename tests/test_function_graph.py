@@ -8,10 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
-from neural_sculpting.tasks.function_graph import GraphError, load_graph
+from neural_sculpting.tasks.function_graph import GraphError, load_graph, read_yaml
 from neural_sculpting.tasks.hierarchy import task_hierarchy
+from neural_sculpting.tasks.schemas import schema_path
 
 VALID = """\
 name: {name}
@@ -45,7 +48,7 @@ MALFORMED = [
     (VALID.replace("in: [a1, a2]", "in: [a1, a9]"), "gates.f0", "unknown node 'a9'"),
     (VALID.replace("in: [a1, a2]", "in: [a1, f0]"), "gates", "cycle"),
     (VALID.replace("op: or", "op: xor"), "gates.f0", "unknown op 'xor'"),
-    (VALID.replace("in: [a1, a2]", "in: [a1]"), "gates.f0", "at least two inputs"),
+    (VALID.replace("in: [a1, a2]", "in: [a1]"), "gates.f0.in", "has 1 item, expected at least 2"),
     (VALID.replace("  a2: {{op: and", "  a1: {{op: and"), "(file)", "duplicate name 'a1'"),
     (VALID.replace("  f0: [f0]", "  f0: [f0, a2]"), "modules.f0", "already in module 'g'"),
     (VALID.replace("inputs: 4", "inputs: -1"), "inputs", "not a positive integer"),
@@ -53,7 +56,7 @@ MALFORMED = [
     (VALID.replace("outputs: [f0, ~f0]", "outputs: [f0, ~q]"), "outputs", "unknown node 'q'"),
     (VALID.replace("  f0: [f0]\n", ""), "modules", "belongs to no module"),
     (VALID + "colour: red\n", "colour", "unknown key"),
-    (VALID.replace("op: or, in: [a1, a2]", "op: id, in: [a1, a2]"), "gates.f0", "exactly one"),
+    (VALID.replace("op: or, in: [a1, a2]", "op: id, in: [a1, a2]"), "gates.f0.in", "exactly 1"),
     (VALID + "collapse:\n  1: [[g, nope]]\n", "collapse.1", "unknown module 'nope'"),
     (VALID + "repeat: 0\n", "repeat", "not a positive integer"),
     ("name: [tiny\n", "line", ""),
@@ -69,6 +72,89 @@ def test_malformed_file_names_file_entry_and_problem(tmp_path, text, entry, prob
     assert "\n" not in message
     assert message.startswith(f"{path}: {entry}")
     assert problem in message
+
+
+# Shape problems the schema alone rejects: (mutation, the exact entry, words of the problem).
+SHAPE = [
+    (VALID.replace("inputs: 4", "inputs: '4'"), "inputs", "'4' is not a positive integer"),
+    (VALID.replace("inputs: 4", "inputs: true"), "inputs", "True is not a positive integer"),
+    (VALID + "description: 3\n", "description", "3 is not a string"),
+    (VALID + "params: {{use: true}}\n", "params.use", "True is not a number or a string"),
+    (VALID + "params: [1]\n", "params", "[1] is not a mapping"),
+    (VALID + "repeat: 1.5\n", "repeat", "1.5 is not a positive integer"),
+    (VALID + "gatez: {{}}\n", "gatez", "unknown key (allowed: name, description, inputs,"),
+    (VALID.replace("outputs: [f0, ~f0]\n", ""), "outputs", "missing required key"),
+    (VALID.replace("name: {name}\n", ""), "name", "missing required key"),
+    (VALID.replace("op: or, ", ""), "gates.f0.op", "missing required key"),
+    (VALID.replace("in: [a1, a2]", "in: [a1, a2], out: 1"), "gates.f0.out", "unknown key"),
+    (VALID.replace("in: [a1, a2]", "in: a1"), "gates.f0.in", "'a1' is not a list"),
+    (VALID.replace("in: [a1, a2]", "in: [a1, 3]"), "gates.f0.in[1]", "3 is not a string"),
+    (VALID.replace("in: [a1, a2]", "in: [a1, ~~a2]"), "gates.f0.in[1]", "must match"),
+    (VALID.replace("outputs: [f0, ~f0]", "outputs: []"), "outputs", "must not be empty"),
+    (VALID.replace("  g: [a1, a2]", "  g: []"), "modules.g", "must not be empty"),
+    (VALID.replace("  g: [a1, a2]", "  9g: [a1, a2]"), "modules.9g", "the key '9g' must match"),
+    (VALID.replace("a1:", "x9:").replace("[a1, a2]", "[x9, a2]"), "gates.x9", "an input node"),
+    (VALID + "collapse: {{0: [[g, f0]]}}\n", "collapse.0", "the key 0 is not a positive integer"),
+    (VALID + "collapse: {{1: [[g]]}}\n", "collapse.1[0]", "has 1 item, expected at least 2"),
+    (VALID + "collapse: {{1: [g]}}\n", "collapse.1[0]", "'g' is not a list"),
+    ("", "(top level)", "None is not a mapping"),
+    ("[tiny]\n", "(top level)", "['tiny'] is not a mapping"),
+]
+
+
+def graph_schema() -> dict:
+    return yaml.safe_load(schema_path("function_graph").read_text())
+
+
+@pytest.mark.parametrize(("text", "entry", "problem"), SHAPE)
+def test_schema_rejects_a_bad_shape_in_one_line_naming_the_entry(tmp_path, text, entry, problem):
+    path = write(tmp_path, text.format(name="tiny"))
+    # The schema itself rejects the file, so loosening it fails here even if code checked too.
+    assert not jsonschema.Draft202012Validator(graph_schema()).is_valid(read_yaml(path))
+    with pytest.raises(GraphError) as info:
+        load_graph(str(path))
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: {entry}: ")
+    assert problem in message
+
+
+def undocumented(node: object, where: str = "") -> list[str]:
+    """Every property, at any depth of a schema, without a description (the `if`/`then`/`else`
+    of a conditional only constrain properties documented elsewhere)."""
+    if isinstance(node, list):
+        return [p for i, item in enumerate(node) for p in undocumented(item, f"{where}[{i}]")]
+    if not isinstance(node, dict):
+        return []
+    found = [
+        f"{where}.{key}"
+        for key, spec in node.get("properties", {}).items()
+        if "description" not in spec
+    ]
+    for key, value in node.items():
+        if key not in ("if", "then", "else"):
+            found += undocumented(value, f"{where}/{key}")
+    return found
+
+
+def test_the_schema_ships_in_the_package_and_documents_every_property():
+    path = schema_path("function_graph")
+    assert path.parent == Path(__file__).resolve().parents[1] / "neural_sculpting/tasks/schemas"
+    schema = graph_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"name", "inputs", "gates", "outputs"}
+    assert undocumented(schema) == []
+
+
+def test_every_shipped_graph_file_validates_against_the_schema():
+    validator = jsonschema.Draft202012Validator(graph_schema())
+    files = sorted((Path(__file__).resolve().parents[1] / "config" / "graphs").glob("*.yaml"))
+    assert len(files) > 30
+    for path in files:
+        errors = [e.message for e in validator.iter_errors(read_yaml(path))]
+        assert errors == [], f"{path.name}: {errors}"
 
 
 def test_name_must_equal_file_name(tmp_path):

@@ -6,13 +6,18 @@ The networks are built by hand, so the right answer is known without running the
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import jsonschema
 import numpy as np
 import pytest
+import yaml
 
 from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
 from neural_sculpting.analysis.scoring import score_modules
 from neural_sculpting.tasks.catalog import expected_structure, load_task
 from neural_sculpting.tasks.mnist_task import TaskError, parse_task
+from neural_sculpting.tasks.schemas import schema_path
 
 WIDTH = 56
 MNIST_DETECTION = DetectionSettings(modularity_threshold=-0.3, merge_threshold=0.6)
@@ -91,6 +96,24 @@ def test_two_separate_modules_match_although_most_pixels_are_pruned():
     score = score_modules(two_digit_network(), two_digit_labels(), expected)
     assert score.structure_match and score.modules_found == ("digit1", "digit2")
     assert score.condensed_arch == (6, 4, 20)
+
+
+def undocumented(node: object, where: str = "") -> list[str]:
+    """Every property, at any depth of a schema, without a description (the `if`/`then`/`else`
+    of a conditional only constrain properties documented elsewhere)."""
+    if isinstance(node, list):
+        return [p for i, item in enumerate(node) for p in undocumented(item, f"{where}[{i}]")]
+    if not isinstance(node, dict):
+        return []
+    found = [
+        f"{where}.{key}"
+        for key, spec in node.get("properties", {}).items()
+        if "description" not in spec
+    ]
+    for key, value in node.items():
+        if key not in ("if", "then", "else"):
+            found += undocumented(value, f"{where}/{key}")
+    return found
 
 
 def test_the_detector_finds_the_two_modules_of_a_separable_network():
@@ -216,10 +239,83 @@ def test_a_small_valid_description_parses():
             r"cycle",
         ),
         ({"subfunctions": {"s": {"reads": ["l"]}}}, r"'o' is written by no sub-function"),
-        ({"categories": {"c": {"flags": ["nope"]}}}, r"categories.c.flags: unknown flag"),
+        (
+            {"categories": {"c": {"flags": ["nope"]}}},
+            r"categories\.c\.flags\[0\]: unknown value 'nope'",
+        ),
     ],
 )
 def test_malformed_descriptions_are_one_line_errors(change, message):
     with pytest.raises(TaskError, match=message) as info:
         parse_task({**VALID, **change}, "t.yaml")
     assert "\n" not in str(info.value) and str(info.value).startswith("t.yaml: ")
+
+
+# Shape problems the schema alone rejects: (change, the exact entry, words of the problem).
+SHAPE = [
+    ({"image": {"height": 2}}, "image.width", "missing required key"),
+    ({"image": {"height": 2, "width": "4"}}, "image.width", "'4' is not a positive integer"),
+    ({"image": {"height": 2, "width": 4, "depth": 1}}, "image.depth", "unknown key"),
+    ({"dataset": "fashion"}, "dataset", "unknown dataset 'fashion'"),
+    ({"description": 1}, "description", "1 is not a string"),
+    ({"name": "T"}, "name", "'T' must match [a-z0-9_]+"),
+    ({"input_groups": {}}, "input_groups", "must not be empty"),
+    ({"input_groups": {"l": [0, 1]}}, "input_groups.l", "[0, 1] is not a mapping"),
+    ({"input_groups": {"l": {"columns": [0]}}}, "input_groups.l.columns", "expected exactly 2"),
+    ({"input_groups": {"l": {"columns": [-1, 1]}}}, "input_groups.l.columns[0]", "below"),
+    ({"outputs": ["o", "o"]}, "outputs", "'o' is listed twice"),
+    ({"outputs": ["o", 1]}, "outputs[1]", "1 is not a string"),
+    ({"subfunctions": {"s": {"reads": "l"}}}, "subfunctions.s.reads", "'l' is not a list"),
+    ({"subfunctions": {"s": {"reads": ["l"], "via": []}}}, "subfunctions.s.via", "unknown key"),
+    ({"categories": {"c": {}}}, "categories.c", "must not be empty"),
+    ({"categories": []}, "categories", "[] is not a mapping or null"),
+    ({"params": [1]}, "params", "[1] is not a mapping or null"),
+]
+
+
+def task_schema() -> dict:
+    return yaml.safe_load(schema_path("mnist_task").read_text())
+
+
+@pytest.mark.parametrize(("change", "entry", "problem"), SHAPE)
+def test_schema_rejects_a_bad_shape_in_one_line_naming_the_entry(change, entry, problem):
+    data = {**VALID, **change}
+    # The schema itself rejects the description, so loosening it fails here.
+    assert not jsonschema.Draft202012Validator(task_schema()).is_valid(data)
+    with pytest.raises(TaskError) as info:
+        parse_task(data, "t.yaml")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"t.yaml: {entry}: ")
+    assert problem in message
+
+
+@pytest.mark.parametrize("key", ["name", "kind", "dataset", "image", "input_groups", "outputs"])
+def test_a_missing_required_key_is_named(key):
+    data = {k: v for k, v in VALID.items() if k != key}
+    with pytest.raises(TaskError, match=rf"^t\.yaml: {key}: missing required key$"):
+        parse_task(data, "t.yaml")
+
+
+def test_a_description_that_is_no_mapping_is_a_top_level_error():
+    with pytest.raises(TaskError, match=r"^t\.yaml: \(top level\): None is not a mapping$"):
+        parse_task(None, "t.yaml")
+
+
+def test_the_task_schema_ships_in_the_package_and_documents_every_property():
+    path = schema_path("mnist_task")
+    assert path.parent == Path(__file__).resolve().parents[1] / "neural_sculpting/tasks/schemas"
+    schema = task_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["additionalProperties"] is False
+    assert undocumented(schema) == []
+
+
+def test_every_shipped_task_file_validates_against_the_schema():
+    validator = jsonschema.Draft202012Validator(task_schema())
+    files = sorted((Path(__file__).resolve().parents[1] / "config" / "tasks").glob("*.yaml"))
+    assert [p.stem for p in files] == ["mnist_hierarchical", "mnist_two_digits"]
+    for path in files:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        assert errors == [], f"{path.name}: {errors}"

@@ -30,6 +30,7 @@ from neural_sculpting.analysis.module_detection import (
     reachability_features,
     remove_dead_units,
 )
+from neural_sculpting.study.hparams import HparamsError
 
 
 def _block_diag(*blocks: np.ndarray) -> np.ndarray:
@@ -468,9 +469,9 @@ def test_bad_masks_raise_clear_error(masks) -> None:
 
 
 def test_bad_settings_and_arguments_raise() -> None:
-    with pytest.raises(DetectionInputError):
+    with pytest.raises(HparamsError):
         DetectionSettings(merge_threshold=0.4)
-    with pytest.raises(DetectionInputError):
+    with pytest.raises(HparamsError):
         DetectionSettings(modularity_threshold=float("nan"))
     masks = [np.eye(2), np.eye(2)]
     with pytest.raises(DetectionInputError):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neural_sculpting.cli import paper_figures as paper_figures_cli
+from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.figures import paper_figures as pf
 
 FLAGS = ("input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match")
@@ -358,7 +358,7 @@ def test_malformed_tables_are_one_line_errors(tmp_path):
 
 def run_cli(*argv: str) -> int:
     parser = argparse.ArgumentParser()
-    paper_figures_cli.register(parser.add_subparsers(dest="command", required=True))
+    figures_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["paper-figure", *argv])
     return args.handler(args)
 
@@ -379,7 +379,7 @@ def test_cli_writes_beside_the_png_or_into_a_folder(tmp_path):
     with pytest.raises(SystemExit):  # argparse: not one of the targets
         run_cli("fig13", "--trials", str(hierarchy), "-o", str(out))
     message = one_line_error(
-        paper_figures_cli.OutputPathError,
+        figures_cli.OutputPathError,
         lambda: run_cli("fig7", "--trials", str(validation), "-o", str(out / "f.svg")),
     )
     assert "f.svg" in message
@@ -387,10 +387,3 @@ def test_cli_writes_beside_the_png_or_into_a_folder(tmp_path):
         pf.MissingGraphsError,
         lambda: run_cli("fig8", "--trials", str(hierarchy), "-o", str(out)),
     )
-
-
-def test_cli_targets_match_the_figures():
-    from neural_sculpting.cli.paper_figures import TARGETS
-    from neural_sculpting.figures.paper_figures import FIGURES
-
-    assert tuple(FIGURES) == TARGETS

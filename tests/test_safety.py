@@ -76,7 +76,7 @@ def test_shell_commands_quote_every_value():
 
 def test_names_reaching_paths_are_validated(tmp_path):
     """A graph or experiment name with shell or path characters is refused before any use."""
-    from neural_sculpting.study.config import ConfigError, load_study
+    from neural_sculpting.study.experiments import ConfigError, load_study
     from neural_sculpting.tasks.function_graph import GraphError, graph_path
 
     for bad in ("a;rm -rf", "$(x)", "a b"):

@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from neural_sculpting.analysis.trial import AnalysisError
-from neural_sculpting.cli import structural as structural_cli
+from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.figures.structural_figures import (
     DENSE,
     EDGE,
@@ -31,6 +31,7 @@ from neural_sculpting.figures.structural_figures import (
     make_target,
 )
 from neural_sculpting.store.checkpoint import file_sha256
+from neural_sculpting.store.records import Selection
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "authors_networks"
 
@@ -86,18 +87,22 @@ def write_trial(folder: Path, entry: dict, kind: str, pruned: bool | None = None
     torch.save({"format": 1, "stage": "selected", "model": model}, folder / "selected.pt")
     is_pruned = kind != "dense" if pruned is None else pruned
     chosen = {"pu": entry.get("pu", 0.0), "pe": entry.get("pe")} if is_pruned else None
-    result = {
-        "graph": entry["graph"],
-        "seed": entry["seed"],
-        "mode": MODE_OF_KIND[kind],
-        "arch": "-".join(map(str, entry["arch"])),
+    dense_accuracy = entry.get("computed_truth_table_acc", 100.0)
+    result = Selection(
+        graph=entry["graph"],
+        seed=entry["seed"],
+        mode=MODE_OF_KIND[kind],
+        arch="-".join(map(str, entry["arch"])),
+        accuracy_measure="per_bit",
+        dense_val_accuracy=dense_accuracy,
         # A dense network below 100% on the truth table (README: 5 of the 64) is untrainable.
-        "trainable": entry.get("computed_truth_table_acc", 100.0) >= 100.0,
-        "pruned": is_pruned,
-        "chosen": chosen,
-        "density": entry["density"],
-        "val_accuracy": 100.0,
-    }
+        dense_reached_threshold=dense_accuracy >= 100.0,
+        pruned=is_pruned,
+        chosen=chosen,
+        density=entry["density"],
+        val_accuracy=100.0,
+        meets_threshold=True,
+    ).to_json()
     config = {"graph": entry["graph"], "seed": entry["seed"], "arch": result["arch"]}
     record = {"result": result, "config": config, "pt_sha256": file_sha256(folder / "selected.pt")}
     (folder / "selected.json").write_text(json.dumps(record))
@@ -366,7 +371,7 @@ def test_bad_requests_raise_one_line_value_errors(
 
 def test_cli_draws_a_target(trials: dict[str, list[Path]], tmp_path: Path) -> None:
     parser = argparse.ArgumentParser(prog="sculpt")
-    structural_cli.register(parser.add_subparsers(dest="command", required=True))
+    figures_cli.register(parser.add_subparsers(dest="command", required=True))
     folders = [f for f in trials["unit_edge"] if "/reused/" in f.as_posix()]
     output = tmp_path / "out" / "fig4b.png"
     args = parser.parse_args(
@@ -378,10 +383,3 @@ def test_cli_draws_a_target(trials: dict[str, list[Path]], tmp_path: Path) -> No
     assert data[data["hidden layer"] == 2]["mean"].tolist() == [2.0] * 7
     with pytest.raises(SystemExit):
         parser.parse_args(["structural", "fig5", "--trials", str(folders[0]), "-o", "x.png"])
-
-
-def test_cli_targets_match_the_figures():
-    from neural_sculpting.cli import structural as structural_cli
-    from neural_sculpting.figures import structural_figures
-
-    assert structural_cli.TARGETS == structural_figures.TARGETS

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from neural_sculpting.study.config import ConfigError, load_study, unique_trials
+from neural_sculpting.study.experiments import ConfigError, load_study, unique_trials
 
 ROOT = Path(__file__).resolve().parents[1]
 HPARAMS = ROOT.parent / "shared" / "reference" / "paper_hparams.csv"
@@ -210,7 +210,7 @@ def test_the_dataset_and_measure_are_part_of_the_trial_key():
         (mnist(split="pooled"), r"experiments.mine.split: 'pooled' is not one of"),
         (mnist(composites_per_pair=1), r"composites_per_pair: 1 is less than"),
         ({"experiments": {"mine": {"widths": [8]}}}, r"'graphs' is required for task boolean"),
-        (minimal(graphs=["mnist_two_digits"]), r"graphs\[0\]: names starting with mnist_"),
+        (minimal(graphs=["mnist_two_digits"]), r"graphs\[0\]: mnist_two_digits is an MNIST task"),
         (minimal(overrides=[{"accuracy_measure": "per_digit"}]), r"per_digit needs an MNIST task"),
         (mnist(depths=[1, 2]), r"MNIST networks need at least 2 hidden layers"),
         (

@@ -34,8 +34,9 @@ def test_the_papers_mnist_study_plans(tmp_path):
     assert counts["trials_table"] == 2 and counts["paper_figure"] == 1  # fig13b
     assert counts["draw_cell"] == 3 + 4
     assert "results/data/mnist_two_digits_paper_c1000.npz" in result.stdout
-    assert "--accuracy-threshold 98.0" in result.stdout
-    assert "--modularity-threshold -0.3 --merge-threshold 0.6" in result.stdout
+    # Each job gets its trial as JSON, with the paper's MNIST settings filled in.
+    assert '"accuracy_threshold":98.0' in result.stdout
+    assert '"modularity_threshold":-0.3,"merge_threshold":0.6' in result.stdout
 
 
 def test_on_a_gpu_cluster_each_mnist_search_asks_for_a_gpu(tmp_path):

@@ -15,7 +15,6 @@ layer L the outputs. Unit indices are always the original positions in the unpru
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from neural_sculpting.analysis.modularity import (
     cosine_distance_matrix,
     separability_tests,
 )
+from neural_sculpting.study.hparams import DetectionSettings
 
 __all__ = [
     "DetectionInputError",
@@ -54,31 +54,6 @@ METRIC_DECIMALS = 8
 
 class DetectionInputError(ValueError):
     """Masks, settings or labels that module detection cannot work with."""
-
-
-@dataclass(frozen=True)
-class DetectionSettings:
-    """Thresholds of module detection (paper Section 5: Boolean defaults; MNIST -0.3 / 0.6).
-
-    modularity_threshold: the separability tests are consulted when the best M is strictly
-        above this value (the authors' code writes 0.2 for the rule "M > -0.2").
-    merge_threshold: clusters of adjacent layers merge when strictly more than this share of
-        edges connects them in both directions. It must be at least 0.5, so that a cluster can
-        merge with at most one other and the order of checks cannot matter.
-    """
-
-    modularity_threshold: float = -0.2
-    merge_threshold: float = 0.9
-
-    def __post_init__(self) -> None:
-        if not math.isfinite(self.modularity_threshold):
-            raise DetectionInputError(
-                f"modularity_threshold must be finite, got {self.modularity_threshold}"
-            )
-        if not 0.5 <= self.merge_threshold <= 1.0:
-            raise DetectionInputError(
-                f"merge_threshold must lie in [0.5, 1], got {self.merge_threshold}"
-            )
 
 
 @dataclass(frozen=True)
@@ -580,9 +555,11 @@ def _module_edges(
 
 
 def detect_modules(
-    masks: Sequence[np.ndarray], settings: DetectionSettings = DetectionSettings()
+    masks: Sequence[np.ndarray], settings: DetectionSettings | None = None
 ) -> ModuleDetection:
-    """Find the modules of a pruned network given its 0/1 masks ([out, in] per weight layer)."""
+    """Find the modules of a pruned network given its 0/1 masks ([out, in] per weight layer),
+    with the default thresholds unless `settings` are given."""
+    settings = settings or DetectionSettings()
     bool_masks = _as_bool_masks(masks)
     alive = remove_dead_units(bool_masks)
     alive_idx = [np.asarray(a, dtype=int) for a in alive]

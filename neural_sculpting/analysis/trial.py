@@ -22,13 +22,12 @@ from neural_sculpting.analysis.module_detection import (
 )
 from neural_sculpting.analysis.scoring import module_signatures, score_modules
 from neural_sculpting.store import atomic
-from neural_sculpting.store.checkpoint import file_sha256, torch_load
+from neural_sculpting.store.checkpoint import CheckpointError, read_stage
+from neural_sculpting.store.records import RecordError, Score, Selection
+from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import Task, expected_structure
 from neural_sculpting.tasks.function_graph import FunctionGraph
 from neural_sculpting.tasks.mnist_task import MnistTask
-
-MODULES_JSON = "modules.json"
-SCORE_JSON = "score.json"
 
 
 class AnalysisError(ValueError):
@@ -37,22 +36,19 @@ class AnalysisError(ValueError):
 
 def load_selected(
     trial_dir: Path, remove_corrupt: bool = False
-) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
-    """The selected network's masks and weights ([out, in] per layer) and its result record.
+) -> tuple[list[np.ndarray], list[np.ndarray], Selection]:
+    """The selected network's masks and weights ([out, in] per layer) and its `Selection`.
     A corrupt file stops with one line; `remove_corrupt` (the detect stage, the files' first
     reader) also deletes it so that the next workflow run recomputes the selection."""
-    pt, record_path = trial_dir / "selected.pt", trial_dir / "selected.json"
+    pt, record_path = paths.stage_files(trial_dir, "selected")
     for path in (pt, record_path):
         if not path.is_file():
             raise AnalysisError(f"{path}: missing; run the search stage first")
     try:
-        full_record = json.loads(record_path.read_text())
-        if full_record.get("pt_sha256") != file_sha256(pt):
-            raise ValueError("checksum differs from its record")
-        stored = torch_load(pt)
-        record = full_record["result"]
-    except Exception as exc:  # a truncated or foreign file must never be used
-        why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+        stored, record = read_stage(trial_dir, "selected")
+        selection = Selection.from_json(record["result"])
+    except (CheckpointError, RecordError, KeyError) as exc:  # a corrupt file must never be used
+        why = str(exc).removeprefix(f"{pt}: ") if isinstance(exc, CheckpointError) else repr(exc)
         if not remove_corrupt:
             raise AnalysisError(f"{pt}: corrupt checkpoint ({why})") from None
         pt.unlink(missing_ok=True)
@@ -64,48 +60,48 @@ def load_selected(
     masks = [m[0].numpy().astype(bool) for m in model["weight_masks"]]
     weights = [(w[0] * m[0]).numpy() for w, m in zip(model["weights"], model["weight_masks"],
                                                      strict=True)]  # fmt: skip
-    return masks, weights, record
+    return masks, weights, selection
 
 
 def analyse_trial(
     trial_dir: Path, graph: Task, settings: DetectionSettings
-) -> tuple[ModuleDetection | None, dict[str, Any]]:
+) -> tuple[ModuleDetection | None, Score]:
     """Detect and score; an untrainable trial (its dense network missed the threshold, so it was
-    not pruned) gets no detection and null flags, as the paper's tables leave such settings out."""
-    masks, _, record = load_selected(trial_dir, remove_corrupt=True)
+    not pruned) gets no detection and null flags, as the paper's tables leave such settings out.
+    A trial pruned anyway (dense_must_reach_threshold: false) is scored like any other."""
+    masks, _, selection = load_selected(trial_dir, remove_corrupt=True)
     kept = int(sum(m.sum() for m in masks))
-    total = int(sum(m.size for m in masks))
-    # Untrainable: the dense network missed the threshold and so the trial was not pruned. A trial
-    # pruned anyway (dense_must_reach_threshold: false) is scored like any other.
-    untrainable = not record.get("trainable", True) and not record.get("pruned", False)
     summary: dict[str, Any] = {
-        "trainable": not untrainable,
-        "density": kept / total,
+        "graph": graph.name,
+        "modularity_threshold": settings.modularity_threshold,
+        "merge_threshold": settings.merge_threshold,
+        "trainable": selection.trainable,
+        "density": kept / sum(m.size for m in masks),
         "kept_weights": kept,
-        "total_weights": total,
+        "total_weights": int(sum(m.size for m in masks)),
     }
     categories = graph.categories if isinstance(graph, MnistTask) else {}
-    if not summary["trainable"]:
-        return None, summary | {"structure_match": None, "categories": dict.fromkeys(categories)}
+    if not selection.trainable:
+        return None, Score(**summary, categories=dict.fromkeys(categories))
     detection = detect_modules(masks, settings)
     expected = expected_structure(graph, hidden_layers=len(masks) - 1)
-    score = score_modules(masks, detection.module_labels, expected).to_json()
+    flags = score_modules(masks, detection.module_labels, expected).to_json()
     if isinstance(graph, MnistTask):
-        score["categories"] = graph.category_flags(score)
-    return detection, summary | score
+        flags["categories"] = graph.category_flags(flags)
+    return detection, Score(**summary, **flags)
 
 
 def write_analysis(
     trial_dir: Path, out_dir: Path, graph: Task, settings: DetectionSettings
-) -> dict:
+) -> Score:
     detection, score = analyse_trial(trial_dir, graph, settings)
     modules = detection.to_json() if detection is not None else None
     thresholds = {"modularity_threshold": settings.modularity_threshold,
                   "merge_threshold": settings.merge_threshold}  # fmt: skip
     atomic.write_json(
-        out_dir / MODULES_JSON, {"graph": graph.name, **thresholds, "detection": modules}
+        paths.modules_file(out_dir), {"graph": graph.name, **thresholds, "detection": modules}
     )
-    atomic.write_json(out_dir / SCORE_JSON, {"graph": graph.name, **thresholds, **score})
+    atomic.write_json(paths.score_file(out_dir), score.to_json())
     return score
 
 
@@ -136,7 +132,7 @@ def draw_trial(
     from neural_sculpting.figures.drawing import draw_network
 
     masks, _, record = load_selected(trial_dir)
-    modules_path = analysis_dir / MODULES_JSON
+    modules_path = paths.modules_file(analysis_dir)
     if not modules_path.is_file():
         raise AnalysisError(f"{modules_path}: missing; run `sculpt detect` first")
     stored = json.loads(modules_path.read_text())["detection"]
@@ -144,11 +140,11 @@ def draw_trial(
         raise AnalysisError(f"{trial_dir}: the trial is untrainable; there is nothing to draw")
     labels = ModuleDetection.from_json(stored).module_labels
     depth = len(masks) - 1
-    chosen = record.get("chosen") or {}
+    chosen = record.chosen or {}
     density = sum(int(m.sum()) for m in masks) / sum(m.size for m in masks)
     title = (
-        f"{graph.name}: arch {record.get('arch', '?')}, density {100 * density:.2f}%, "
-        f"Pu = {chosen.get('pu', '-')}, Pe = {chosen.get('pe', '-')}, seed {record.get('seed')}"
+        f"{graph.name}: arch {record.arch}, density {100 * density:.2f}%, "
+        f"Pu = {chosen.get('pu', '-')}, Pe = {chosen.get('pe', '-')}, seed {record.seed}"
     )
     if note:
         title += f"\n{note}"
@@ -168,7 +164,7 @@ def structure_key(trial_dir: Path, analysis_dir: Path, graph: Task) -> str:
     """What a trial's detected structure is, as a comparable string: the signatures of its
     modules (those not made of input units alone, inputs by the task's input groups), sorted."""
     masks, _, _ = load_selected(trial_dir)
-    stored = json.loads((analysis_dir / MODULES_JSON).read_text())["detection"]
+    stored = json.loads(paths.modules_file(analysis_dir).read_text())["detection"]
     labels = ModuleDetection.from_json(stored).module_labels
     input_only = set(labels[0]) - {lab for layer in labels[1:] for lab in layer}
     expected = expected_structure(graph, len(masks) - 1)

@@ -1,20 +1,25 @@
 """`sculpt train | prune-units | prune-edges | select | search`: the engine's stages.
 
-Each trial is one (graph, seed) with its own folder from the `--out` template (placeholders
-`{graph}` and `{seed}`); all trials of one call run their lanes in one batch. `--mnist FILE.npz`
-(a composite dataset from `sculpt mnist-data`) replaces `--graph`: the trial's graph is then the
-dataset's task, `mnist_two_digits` or `mnist_hierarchical`. `search` runs every
-stage, reusing a stage's files where they exist and match the request; the single-stage commands
-compute only their own stage and need the earlier stages' files.
+The workflow hands each job one trial of the study as `--trial JSON` (`Trial.to_json()`); its
+folder is then `results/trials/<trial key>/`. By hand, a trial is given by flags instead: one or
+several `--graph` (or `--mnist FILE.npz`, a composite dataset from `sculpt mnist-data`, whose task
+is `mnist_two_digits` or `mnist_hierarchical`) and `--seed`, with the settings' flags, whose names,
+defaults and help come from the settings' dataclasses (`study/hparams.py`); each trial's folder
+comes from the `--out` template (placeholders `{graph}` and `{seed}`), and all trials of one call
+run their lanes in one batch. `search` runs every stage, reusing a stage's files where they exist
+and match the request; the single-stage commands compute only their own stage and need the
+earlier stages' files.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from neural_sculpting.study import paths
 from neural_sculpting.study.hparams import (
     ACCURACY_MEASURES,
     SEARCH_MODES,
@@ -23,9 +28,12 @@ from neural_sculpting.study.hparams import (
     TrainingHparams,
 )
 from neural_sculpting.study.paper_choices import paper_choice
+from neural_sculpting.study.trial import Trial
 
 if TYPE_CHECKING:
+    from neural_sculpting.engine.data import TaskData
     from neural_sculpting.engine.search import SearchSettings, SearchTrial
+    from neural_sculpting.store.records import Selection
 
 
 class EngineUsageError(ValueError):
@@ -39,10 +47,27 @@ _STAGES = {
     "select": ("selected", ("selected",)),
     "search": ("selected", ("dense", "units", "edges", "selected")),
 }
+_PRUNING = PruningHparams()
+
+
+def _add_training_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of `TrainingHparams`, with its default and help."""
+    for f in dataclasses.fields(TrainingHparams):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{f.metadata['help']} (default {f.default:g})"
+        if f.name == "noise_std":  # the one default that depends on the task kind
+            help_text = f"{f.metadata['help']} (default {f.default:g}; MNIST trains without noise)"
+        parser.add_argument(flag, type=type(f.default), default=None, help=help_text)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     task = parser.add_mutually_exclusive_group(required=True)
+    task.add_argument(
+        "--trial",
+        metavar="JSON",
+        help="one trial of a study as Trial.to_json() writes it (what the workflow passes); "
+        "its settings replace every flag below",
+    )
     task.add_argument(
         "--graph",
         action="append",
@@ -55,7 +80,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="FILE.npz",
         help="MNIST composite dataset (sculpt mnist-data) instead of --graph",
     )
-    parser.add_argument("--arch", required=True, help="hidden widths, e.g. 24-24")
+    parser.add_argument("--arch", help="hidden widths, e.g. 24-24 (required without --trial)")
     parser.add_argument(
         "--seed",
         action="append",
@@ -63,29 +88,29 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="trial seed; repeat to batch several (default 0)",
     )
-    parser.add_argument("--lr", type=float, required=True)
-    parser.add_argument("--batch-size", type=int, required=True)
-    parser.add_argument("--epochs", type=int, required=True)
-    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    _add_training_flags(parser)
     parser.add_argument(
-        "--noise-std",
-        type=float,
-        default=None,
-        help="input noise of Boolean tasks (default 0.1; MNIST trains without noise)",
+        "--mode", choices=SEARCH_MODES, default=SearchHparams().mode, help="(default grid)"
     )
-    parser.add_argument("--mode", choices=SEARCH_MODES, default="grid")
-    parser.add_argument("--pu", type=float, nargs="+", help="unit-pruning steps (percent)")
-    parser.add_argument("--pe", type=float, nargs="+", help="edge-pruning steps (percent)")
+    parser.add_argument(
+        "--pu", type=float, nargs="+", help="unit-pruning steps in percent (default 5 ... 70)"
+    )
+    parser.add_argument(
+        "--pe",
+        type=float,
+        nargs="+",
+        help="edge-pruning steps in percent (default 0.5 ... 2.5; edge_only: 5 ... 0.5)",
+    )
     parser.add_argument(
         "--accuracy-threshold",
         type=float,
-        default=100.0,
-        help="percent a pruning step must keep (default 100)",
+        default=_PRUNING.accuracy_threshold,
+        help=f"percent a pruning step must keep (default {_PRUNING.accuracy_threshold:g})",
     )
     parser.add_argument(
         "--accuracy-measure",
         choices=ACCURACY_MEASURES,
-        default="per_bit",
+        default=_PRUNING.accuracy_measure,
         help="what the threshold counts: output bits (default, the paper's) or digits (MNIST)",
     )
     parser.add_argument(
@@ -111,7 +136,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "(default: 80%% of free CUDA memory, or half the RAM on CPU)",
     )
     parser.add_argument(
-        "--out", required=True, help="trial folder template with {graph} and {seed}"
+        "--out",
+        help="trial folder template with {graph} and {seed} (required without --trial, whose "
+        "folder is results/trials/<trial key>)",
     )
     parser.add_argument(
         "--state-every",
@@ -146,6 +173,72 @@ def _handler(command: str):
     return handle
 
 
+def _mnist_data(path: Path) -> TaskData:
+    from neural_sculpting.engine.data import mnist_data
+    from neural_sculpting.tasks.mnist import CompositeDataset
+
+    return mnist_data(CompositeDataset.load(path))  # one-line errors of its own
+
+
+def _from_trial(args: argparse.Namespace):
+    """The search of the one trial given as JSON: its settings, its folder, its data."""
+    from neural_sculpting.engine.search import SearchSettings, SearchTrial
+
+    trial = Trial.from_json(args.trial)
+    data = None if trial.dataset is None else _mnist_data(trial.dataset.path)
+    out = paths.trial_dir(trial.key)
+    return [SearchTrial(trial.graph, trial.seed, out)], SearchSettings.of_trial(trial), data
+
+
+def _search_hparams(args: argparse.Namespace) -> SearchHparams:
+    if args.mode == "grid":
+        defaults = SearchHparams()
+        return SearchHparams(
+            "grid", tuple(args.pu or defaults.pu_values), args.pe and tuple(args.pe)
+        )
+    if args.mode == "edge_only":
+        return SearchHparams("edge_only", pe_values=args.pe and tuple(args.pe))
+    return SearchHparams(mode=args.mode)
+
+
+def _from_flags(args: argparse.Namespace):
+    """The search of the trials given by flags (use by hand)."""
+    from neural_sculpting.engine.lanes import parse_arch
+    from neural_sculpting.engine.search import SearchSettings
+
+    if args.arch is None or args.out is None:
+        raise EngineUsageError("--arch and --out are needed without --trial")
+    data = None
+    if args.mnist is not None:
+        if args.noise_std not in (None, 0.0):
+            raise EngineUsageError("--noise-std is for Boolean tasks; MNIST trains without noise")
+        data = _mnist_data(args.mnist)
+        graphs, noise_std = list(data.names), 0.0
+    else:
+        if args.accuracy_measure != "per_bit":
+            raise EngineUsageError("--accuracy-measure per_digit needs an --mnist task")
+        graphs = list(dict.fromkeys(args.graph))
+        noise_std = args.noise_std
+    given: dict[str, Any] = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainingHparams)
+        if getattr(args, f.name) is not None
+    }
+    exp = SearchSettings(
+        hidden=parse_arch(args.arch),
+        training=TrainingHparams(
+            **(given | ({} if noise_std is None else {"noise_std": noise_std}))
+        ),
+        pruning=PruningHparams(
+            accuracy_threshold=args.accuracy_threshold,
+            require_trainable_dense=not args.allow_untrainable,
+            accuracy_measure=args.accuracy_measure,
+        ),
+        search=_search_hparams(args),
+    )
+    return _trials(args, exp, graphs), exp, data
+
+
 def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) -> list[SearchTrial]:
     from neural_sculpting.engine.search import SearchTrial
 
@@ -172,59 +265,28 @@ def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) ->
     return trials
 
 
+def _paper_pairs(trials: list[SearchTrial], widths, csv: Path | None) -> list[SearchTrial]:
+    """Paper mode by hand without --pu/--pe: each trial's published (Pu, Pe)."""
+    from neural_sculpting.engine.lanes import arch_name
+
+    arch = arch_name(widths)
+    picked = [paper_choice(t.graph, arch, t.seed, csv) for t in trials]
+    return [
+        dataclasses.replace(t, pu=(pu,), pe=(pe,))
+        for t, (pu, pe) in zip(trials, picked, strict=True)
+    ]
+
+
 def run_command(command: str, args: argparse.Namespace) -> int:
     # torch is imported here, not at module level, so `sculpt graph ...` starts fast.
     import torch
 
-    from neural_sculpting.engine.lanes import arch_name, parse_arch
-    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial, resolve_device
+    from neural_sculpting.engine.search import Search, resolve_device
 
     if args.threads is not None:
         if args.threads < 1:
             raise EngineUsageError("--threads must be at least 1")
         torch.set_num_threads(args.threads)
-    device = resolve_device(args.device)
-    hidden = parse_arch(args.arch)
-    data = None
-    if args.mnist is not None:
-        from neural_sculpting.engine.data import mnist_data
-        from neural_sculpting.tasks.mnist import CompositeDataset
-
-        if args.noise_std not in (None, 0.0):
-            raise EngineUsageError("--noise-std is for Boolean tasks; MNIST trains without noise")
-        data = mnist_data(CompositeDataset.load(args.mnist))  # one-line errors of its own
-        graphs, noise_std = list(data.names), 0.0
-    else:
-        if args.accuracy_measure != "per_bit":
-            raise EngineUsageError("--accuracy-measure per_digit needs an --mnist task")
-        graphs = list(dict.fromkeys(args.graph))
-        noise_std = 0.1 if args.noise_std is None else args.noise_std
-    search = SearchHparams(mode=args.mode)
-    if args.mode == "grid" and (args.pu or args.pe):
-        search = SearchHparams(
-            mode="grid",
-            pu_values=tuple(args.pu or search.pu_values),
-            pe_values=tuple(args.pe or search.pe_values),
-        )
-    elif args.mode == "edge_only" and args.pe:
-        search = SearchHparams(mode="edge_only", edge_only_pe=tuple(args.pe))
-    exp = SearchSettings(
-        hidden=hidden,
-        training=TrainingHparams(
-            lr=args.lr,
-            batch_size=args.batch_size,
-            epochs=args.epochs,
-            weight_decay=args.weight_decay,
-            noise_std=noise_std,
-        ),
-        pruning=PruningHparams(
-            accuracy_threshold=args.accuracy_threshold,
-            require_trainable_dense=not args.allow_untrainable,
-            accuracy_measure=args.accuracy_measure,
-        ),
-        search=search,
-    )
-    trials = _trials(args, exp, graphs)
     if args.state_every < 0:
         raise EngineUsageError("--state-every must not be negative")
     budget = None
@@ -232,36 +294,30 @@ def run_command(command: str, args: argparse.Namespace) -> int:
         if not args.memory_budget_gb > 0:
             raise EngineUsageError("--memory-budget-gb must be positive")
         budget = args.memory_budget_gb * 2**30
-    runner = Search(
-        trials, exp, device, data, not args.quiet, args.state_every, memory_budget_bytes=budget
-    )
-    if args.mode == "paper" and not (args.pu and args.pe):
-        arch = arch_name(runner.widths)
-        picked = [paper_choice(t.graph, arch, t.seed, args.paper_csv) for t in trials]
-        trials = [SearchTrial(t.graph, t.seed, t.out_dir, (pu,), (pe,)) for t, (pu, pe) in zip(
-            trials, picked, strict=True)]  # fmt: skip
+    device = resolve_device(args.device)
+    trials, exp, data = _from_trial(args) if args.trial is not None else _from_flags(args)
+    runner = Search(trials, exp, device, data, not args.quiet, args.state_every, budget)
+    if args.trial is None and exp.search.mode == "paper" and not (args.pu and args.pe):
+        trials = _paper_pairs(trials, runner.widths, args.paper_csv)
         runner = Search(trials, exp, device, runner.data, not args.quiet, args.state_every, budget)
     until, compute = _STAGES[command]
     results = runner.run(until, compute)
     if until == "selected":
         for result in results:
-            if args.json:
-                print(json.dumps(result))
-            else:
-                print(_describe(result))
+            print(json.dumps(result.to_json()) if args.json else describe(result))
     else:
         seconds = runner.stage_seconds.get(until, 0.0)
         print(f"{command}: {len(trials)} trial(s), stage {until} done in {seconds:.1f} s")
     return 0
 
 
-def _describe(result: dict) -> str:
-    head = f"{result['graph']} seed {result['seed']} {result['arch']}"
-    if not result["pruned"]:
-        state = "trainable" if result["trainable"] else "untrainable"
-        return f"{head}: not pruned ({state}, dense val accuracy {result['dense_val_accuracy']}%)"
-    chosen = result["chosen"]
+def describe(result: Selection) -> str:
+    head = f"{result.graph} seed {result.seed} {result.arch}"
+    if not result.pruned:
+        state = "trainable" if result.dense_reached_threshold else "untrainable"
+        return f"{head}: not pruned ({state}, dense val accuracy {result.dense_val_accuracy}%)"
+    chosen = result.chosen
     return (
-        f"{head}: Pu {chosen['pu']:g} Pe {chosen['pe']:g}, density {100 * result['density']:.2f}%,"
-        f" val accuracy {result['val_accuracy']}%"
+        f"{head}: Pu {chosen['pu']:g} Pe {chosen['pe']:g}, density {100 * result.density:.2f}%,"
+        f" val accuracy {result.val_accuracy}%"
     )

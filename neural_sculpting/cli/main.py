@@ -15,10 +15,12 @@ from pathlib import Path
 
 from neural_sculpting import __version__
 from neural_sculpting.cli import engine as engine_cli
+from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.cli import mnist as mnist_cli
-from neural_sculpting.cli import paper_figures as paper_figures_cli
-from neural_sculpting.cli import structural as structural_cli
 from neural_sculpting.store import atomic
+from neural_sculpting.study import paths
+from neural_sculpting.study.hparams import DetectionSettings
+from neural_sculpting.study.trial import Trial
 from neural_sculpting.tasks.catalog import load_task
 from neural_sculpting.tasks.function_graph import available_graphs, load_graph
 from neural_sculpting.tasks.hierarchy import task_hierarchy
@@ -129,15 +131,22 @@ def _add_graph_commands(subparsers) -> None:
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from neural_sculpting.analysis.module_detection import DetectionSettings
     from neural_sculpting.analysis.trial import write_analysis
 
-    settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
-    out_dir = args.out_dir or args.trial_dir
-    score = write_analysis(args.trial_dir, out_dir, load_task(args.graph), settings)
+    if args.trial is not None:  # the workflow: one trial of the study, as JSON
+        trial = Trial.from_json(args.trial)
+        trial_dir, graph, settings = paths.trial_dir(trial.key), trial.graph, trial.detection
+        out_dir = paths.analysis_dir(trial.key, trial.analysis)
+    else:
+        if args.trial_dir is None or args.graph is None:
+            raise ValueError("--trial-dir and --graph are needed without --trial")
+        trial_dir, graph = args.trial_dir, args.graph
+        settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
+        out_dir = args.out_dir or args.trial_dir
+    score = write_analysis(trial_dir, out_dir, load_task(graph), settings)
     flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
-    summary = ", ".join(f"{f.split('_')[0]} {score.get(f)}" for f in flags)
-    print(f"{args.trial_dir}: structure_match {score['structure_match']} ({summary})")
+    summary = ", ".join(f"{f.split('_')[0]} {getattr(score, f)}" for f in flags)
+    print(f"{trial_dir}: structure_match {score.structure_match} ({summary})")
     return 0
 
 
@@ -174,12 +183,29 @@ def _add_analysis_commands(subparsers) -> None:
     detect = subparsers.add_parser(
         "detect", help="detect modules in a trial's selected network and score them"
     )
-    detect.add_argument("--trial-dir", required=True, type=Path, help="folder with selected.pt")
     detect.add_argument(
-        "--graph", required=True, help="the trial's task: a function graph or an MNIST task"
+        "--trial",
+        metavar="JSON",
+        help="one trial of a study (Trial.to_json(), what the workflow passes): its folder, "
+        "task and thresholds replace the options below",
     )
-    detect.add_argument("--modularity-threshold", type=float, default=-0.2)
-    detect.add_argument("--merge-threshold", type=float, default=0.9)
+    detect.add_argument("--trial-dir", type=Path, help="folder with selected.pt")
+    detect.add_argument("--graph", help="the trial's task: a function graph or an MNIST task")
+    default = DetectionSettings()
+    detect.add_argument(
+        "--modularity-threshold",
+        type=float,
+        default=default.modularity_threshold,
+        help="best modularity M above which the separability tests decide "
+        f"(default {default.modularity_threshold:g})",
+    )
+    detect.add_argument(
+        "--merge-threshold",
+        type=float,
+        default=default.merge_threshold,
+        help="share of edges above which modules of adjacent layers merge "
+        f"(default {default.merge_threshold:g})",
+    )
     detect.add_argument("--out-dir", type=Path, help="where modules.json and score.json go")
     detect.set_defaults(handler=_detect)
 
@@ -248,8 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     engine_cli.register(subparsers)
     _add_analysis_commands(subparsers)
     _add_table_command(subparsers)
-    paper_figures_cli.register(subparsers)
-    structural_cli.register(subparsers)
+    figures_cli.register(subparsers)
     mnist_cli.register(subparsers)
     return parser
 

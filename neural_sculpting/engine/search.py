@@ -21,6 +21,7 @@ consecutive groups; lanes are independent, so the result is bitwise that of one 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -37,9 +38,15 @@ from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges
 from neural_sculpting.engine.pruning.units import LaneSchedule, prune_units, unit_schedules
 from neural_sculpting.engine.training import Evaluation, evaluate, lane_memory_bytes, train_lanes
 from neural_sculpting.store import checkpoint
+from neural_sculpting.store.records import Selection
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams, to_dict
+from neural_sculpting.study.trial import Trial
+from neural_sculpting.tasks.catalog import task_path
 
 STAGE_ORDER = ("dense", "units", "edges", "selected")
+# The version of the engine's rules, recorded in every stage's config: bump it with any change
+# that alters a result (training, pruning, selection), so that earlier stage files are recomputed.
+RULES_VERSION = 2
 
 
 class SearchError(ValueError):
@@ -88,6 +95,11 @@ class SearchSettings:
     pruning: PruningHparams = field(default_factory=PruningHparams)
     search: SearchHparams = field(default_factory=SearchHparams)
 
+    @classmethod
+    def of_trial(cls, trial: Trial) -> SearchSettings:
+        """The settings of one trial of the study."""
+        return cls(trial.hidden, trial.train, trial.pruning, trial.search)
+
 
 # --- per-trial bookkeeping ------------------------------------------------------------------------
 
@@ -108,7 +120,7 @@ class _Run:
     edge_start: LaneMLP | None = None
     edges: LaneMLP | None = None
     edge_lanes: list[dict[str, Any]] = field(default_factory=list)
-    result: dict[str, Any] | None = None
+    result: Selection | None = None
     # stage -> the pruning round a rerun resumed from (its state file), for the stage's record
     resumed: dict[str, int] = field(default_factory=dict)
 
@@ -117,21 +129,27 @@ class _Run:
         return self.trial.out_dir
 
 
-def _configs(exp: SearchSettings, trial: SearchTrial, widths, pu, pe) -> dict[str, dict[str, Any]]:
+def task_sha256(graph: str) -> str | None:
+    """The SHA-256 of the file defining a task (None for a task made in memory, as in tests)."""
+    path = task_path(graph)
+    return checkpoint.file_sha256(path) if path.is_file() else None
+
+
+def _configs(
+    exp: SearchSettings, trial: SearchTrial, widths, pu, pe, task_digest: str | None
+) -> dict[str, dict[str, Any]]:
+    """What made each stage, compared key by key before its files are reused: the engine's
+    rules, the task file's content, the trial and every setting that reaches the stage."""
     dense = {
+        "rules": RULES_VERSION,
+        "task_sha256": task_digest,
         "graph": trial.graph,
         "seed": trial.seed,
         "arch": arch_name(widths),
         "training": to_dict(exp.training),
+        "accuracy_measure": exp.pruning.accuracy_measure,  # it picks the best epoch
     }
-    pruning = to_dict(exp.pruning)
-    if pruning["accuracy_measure"] == "per_bit":
-        # The only measure before the setting existed: leaving it out keeps stage files written
-        # then valid (their configs are compared key by key); the records still name it.
-        del pruning["accuracy_measure"]
-    else:
-        dense["accuracy_measure"] = exp.pruning.accuracy_measure  # it picks the best epoch
-    units = {**dense, "pruning": pruning, "pu": list(pu)}
+    units = {**dense, "pruning": to_dict(exp.pruning), "pu": list(pu)}
     edges = {**units, "mode": exp.search.mode, "pe": list(pe)}
     return {"dense": dense, "units": units, "edges": edges, "selected": edges}
 
@@ -141,7 +159,7 @@ def _values(exp: SearchSettings, trial: SearchTrial) -> tuple[tuple[float, ...],
     if mode == "dense":
         return (), ()
     if mode == "edge_only":
-        return (), tuple(trial.pe or exp.search.edge_only_pe)
+        return (), tuple(trial.pe or exp.search.pe_values)
     return tuple(trial.pu or exp.search.pu_values), tuple(trial.pe or exp.search.pe_values)
 
 
@@ -212,13 +230,11 @@ class Search:
         widths = (self.data.n_inputs, *exp.hidden, self.data.n_outputs)
         self.widths = widths
         self.runs = []
+        digests = {name: task_sha256(name) for name in names}
         for trial in trials:
             pu, pe = _values(exp, trial)
-            self.runs.append(
-                _Run(
-                    trial, index[trial.graph], widths, pu, pe, _configs(exp, trial, widths, pu, pe)
-                )
-            )
+            configs = _configs(exp, trial, widths, pu, pe, digests[trial.graph])
+            self.runs.append(_Run(trial, index[trial.graph], widths, pu, pe, configs))
         self.stage_seconds: dict[str, float] = {}
 
     # -- helpers --
@@ -309,7 +325,9 @@ class Search:
             run.out, stage, run.configs[stage], model.state(), _summary(lanes), record
         )
 
-    def run(self, until: str = "selected", compute: Sequence[str] = STAGE_ORDER) -> list[dict]:
+    def run(
+        self, until: str = "selected", compute: Sequence[str] = STAGE_ORDER
+    ) -> list[Selection | None]:
         """Run (or load) the stages up to `until`; returns each trial's selection (or None)."""
         if until not in STAGE_ORDER:
             raise SearchError(f"unknown stage {until!r}")
@@ -547,50 +565,55 @@ class Search:
         for run in self.runs:
             loaded = self._load(run, "selected")
             if loaded is not None:
-                run.result = loaded["record"]["result"]
+                run.result = Selection.from_json(loaded["record"]["result"])
                 continue
             self._missing("selected", allowed, [run])
             run.result, model = self._select(run)
             if self.data.digit_groups:
-                run.result |= self._both_measures(model, run)
-            self._save(run, "selected", model, [run.result], 0.0, result=run.result)
+                run.result = self._both_measures(model, run, run.result)
+            record = run.result.to_json()
+            self._save(run, "selected", model, [record], 0.0, result=record)
 
-    def _both_measures(self, model: LaneMLP, run: _Run) -> dict[str, float]:
+    def _both_measures(self, model: LaneMLP, run: _Run, result: Selection) -> Selection:
         """The selected network's validation accuracy per output bit and per digit (MNIST)."""
         with torch.no_grad():
             ev = evaluate(model.to(self.device), self._lane_data([run.task]))
-        return {
-            "val_accuracy_per_bit": float(ev.per_bit[0]),
-            "val_accuracy_per_digit": float(ev.per_digit[0]),
-        }
+        return dataclasses.replace(
+            result,
+            val_accuracy_per_bit=float(ev.per_bit[0]),
+            val_accuracy_per_digit=float(ev.per_digit[0]),
+        )
 
-    def _select(self, run: _Run) -> tuple[dict[str, Any], LaneMLP]:
+    def _select(self, run: _Run) -> tuple[Selection, LaneMLP]:
         threshold = self.exp.pruning.accuracy_threshold
-        result: dict[str, Any] = {
-            "graph": run.trial.graph,
-            "seed": run.trial.seed,
-            "mode": self.exp.search.mode,
-            "arch": arch_name(self.widths),
-            "accuracy_measure": self.exp.pruning.accuracy_measure,
-            "dense_val_accuracy": run.dense_accuracy,
-            "trainable": run.dense_accuracy >= threshold,
-            "pruned": False,
-            "chosen": None,
-            "density": 1.0,
-            "val_accuracy": run.dense_accuracy,
-            "meets_threshold": run.dense_accuracy >= threshold,
-        }
+        reached = run.dense_accuracy >= threshold
+        result = Selection(
+            graph=run.trial.graph,
+            seed=run.trial.seed,
+            mode=self.exp.search.mode,
+            arch=arch_name(self.widths),
+            accuracy_measure=self.exp.pruning.accuracy_measure,
+            dense_val_accuracy=run.dense_accuracy,
+            dense_reached_threshold=reached,
+            pruned=False,
+            chosen=None,
+            density=1.0,
+            val_accuracy=run.dense_accuracy,
+            meets_threshold=reached,
+        )
         if not run.trainable or not run.edge_lanes:
             return result, run.dense
         index = select_lane(run.edge_lanes, threshold)
         lane = run.edge_lanes[index]
-        result.update(
+        accuracy = lane["val_accuracy"]
+        result = dataclasses.replace(
+            result,
             pruned=True,
             chosen={"pu": lane["pu"], "pe": lane["pe"]},
             density=lane["final_density"],
             kept_weights=lane["kept_weights"],
-            val_accuracy=lane["val_accuracy"],
-            meets_threshold=lane["val_accuracy"] is not None and lane["val_accuracy"] >= threshold,
+            val_accuracy=accuracy,
+            meets_threshold=accuracy is not None and accuracy >= threshold,
         )
         return result, run.edges.select([index])
 
@@ -609,19 +632,3 @@ def select_lane(lanes: Sequence[dict[str, Any]], threshold: float) -> int:
         if best is None or lanes[i]["kept_weights"] < lanes[best]["kept_weights"]:
             best = i
     return best
-
-
-def run_trials(
-    trials: Sequence[SearchTrial],
-    exp: SearchSettings,
-    device: torch.device | str = "cpu",
-    data: TaskData | None = None,
-    until: str = "selected",
-    compute: Sequence[str] = STAGE_ORDER,
-    show_progress: bool = False,
-    state_every_s: float = 10.0,
-    memory_budget_bytes: float | None = None,
-) -> list[dict[str, Any]]:
-    """Run the search for several trials in one batch; see `Search`."""
-    search = Search(trials, exp, device, data, show_progress, state_every_s, memory_budget_bytes)
-    return search.run(until, compute)

@@ -11,7 +11,7 @@ over depths or sub-function use), as in the paper.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,20 +23,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from neural_sculpting.figures import registry
 from neural_sculpting.figures.rates import plot_rates_by_depth, save_figure, success_rates
+from neural_sculpting.figures.registry import (
+    HIERARCHY_GRAPHS,
+    OVERLAP_GRAPHS,
+    OVERLAPS,
+    REUSE_GRAPHS,
+    USES,
+    VALIDATION_GRAPHS,
+)
 from neural_sculpting.store import atomic
 from neural_sculpting.tasks.function_graph import FunctionGraph, load_graph
 from neural_sculpting.tasks.hierarchy import merged_subfunctions
 
 FLAGS = ("input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match")
 
-VALIDATION_GRAPHS = ("input_separable", "reused", "separable_reused", "non_modular")
-REUSE_GRAPHS = ("reused_use1", "reused_use2", "reused_use4", "reused_use6", "reused")
-USES = (1, 2, 4, 6, 8)
-OVERLAPS = (0, 1, 2, 3, 4)
-OVERLAP_GRAPHS = tuple(f"overlap{o}_use{u}" for o in OVERLAPS for u in USES)
-HIERARCHY_GRAPHS = tuple(f"hierarchy_use{u}" for u in USES)
-MNIST_GRAPHS = ("mnist_hierarchical",)
+MNIST_GRAPHS = registry.figure("fig13b").graphs
 
 _STRUCTURE_RULE = (
     "A trial succeeds when its detected modules match the task's structure exactly "
@@ -583,21 +586,15 @@ def fig13b(table: pd.DataFrame, out_dir: Path, name: str = "fig13b") -> pd.DataF
 
 # --- dispatch -------------------------------------------------------------------------------------
 
-FIGURES: dict[str, Callable[..., pd.DataFrame]] = {
-    "fig7": fig7,
-    "fig8": fig8,
-    "fig10": fig10,
-    "fig12a": fig12a,
-    "fig12b": fig12b,
-    "fig13b": fig13b,
-}
-
 
 def paper_figure(
     target: str, table: pd.DataFrame, out_dir: Path, name: str | None = None
 ) -> pd.DataFrame:
-    """Draw `target` (a key of FIGURES) into `out_dir` as `<name or target>.{png,pdf,csv,txt}`;
-    returns the numbers shown."""
-    if target not in FIGURES:
-        raise PaperFigureError(f"unknown figure {target!r} (choose from {', '.join(FIGURES)})")
-    return FIGURES[target](table, Path(out_dir), name or target)
+    """Draw `target` (a success figure of `registry.FIGURES`, drawn by this module's function of
+    the same name) into `out_dir` as `<name or target>.{png,pdf,csv,txt}`; returns the numbers
+    shown."""
+    try:
+        registry.figure(target, registry.SUCCESS)
+    except registry.UnknownFigureError as exc:
+        raise PaperFigureError(str(exc)) from None
+    return globals()[target](table, Path(out_dir), name or target)

@@ -1,6 +1,6 @@
 """Figures of the structural tests (paper Sections 2-3, Appendix G), drawn from trial folders.
 
-Targets (`TARGETS`):
+The structural targets of `registry.FIGURES`:
 
 - ``table1``: the input-separability tests on input-separable networks, widths x hidden layers per
   training regime, marking where both null hypotheses are rejected (paper Table 1);
@@ -39,26 +39,13 @@ from neural_sculpting.analysis.structural_tests import (
     path_products,
 )
 from neural_sculpting.analysis.trial import load_selected
+from neural_sculpting.figures import registry
 from neural_sculpting.figures.rates import save_figure
+from neural_sculpting.figures.registry import DENSE, EDGE, REGIME_OF_MODE, UNIT_EDGE
 from neural_sculpting.store import atomic
 
-DENSE, EDGE, UNIT_EDGE = "dense", "edge-pruned", "unit-edge-pruned"
 REGIMES = (DENSE, EDGE, UNIT_EDGE)
-_REGIME_OF_MODE = {"dense": DENSE, "edge_only": EDGE, "grid": UNIT_EDGE, "paper": UNIT_EDGE}
-
-# target -> (kind of figure, training regime); table1 covers every regime.
-_TARGETS: dict[str, tuple[str, str | None]] = {
-    "table1": ("table", None),
-    "fig1b": ("heatmap", DENSE),
-    "fig2b": ("n90", DENSE),
-    "fig3a": ("heatmap", EDGE),
-    "fig3b": ("n90", EDGE),
-    "fig4a": ("heatmap", UNIT_EDGE),
-    "fig4b": ("n90", UNIT_EDGE),
-    "fig35": ("ttests", EDGE),
-    "fig36": ("ttests", UNIT_EDGE),
-}
-TARGETS = tuple(_TARGETS)
+TARGETS = registry.names(registry.STRUCTURAL)
 
 TABLE1_COLUMNS = [
     "architecture",
@@ -157,22 +144,23 @@ def load_networks(trial_dirs: Sequence[Path]) -> list[TrialNetwork]:
     networks = []
     for folder in map(Path, trial_dirs):
         _, weights, record = load_selected(folder)
-        mode = record.get("mode")
-        if mode not in _REGIME_OF_MODE:
-            raise StructuralFigureError(f"{folder}: unknown search mode {mode!r} in selected.json")
-        regime = _REGIME_OF_MODE[mode]
-        # search._select stores the dense network when a pruning search pruned nothing.
-        if regime != DENSE and not record.get("pruned", record.get("density", 1.0) < 1.0):
+        if record.mode not in REGIME_OF_MODE:
+            raise StructuralFigureError(
+                f"{folder}: unknown search mode {record.mode!r} in selected.json"
+            )
+        regime = REGIME_OF_MODE[record.mode]
+        # A pruning search that pruned nothing selected the dense network: no pruned regime.
+        if regime != DENSE and not record.pruned:
             regime = None
         networks.append(
             TrialNetwork(
                 folder,
-                str(record.get("graph")),
-                int(record["seed"]),
-                mode,
+                record.graph,
+                record.seed,
+                record.mode,
                 regime,
                 tuple(np.asarray(w, dtype=np.float64) for w in weights),
-                bool(record.get("trainable", True)),
+                record.dense_reached_threshold,
             )
         )
     return networks
@@ -187,7 +175,7 @@ def _select(
     left_out = [
         n
         for n in networks
-        if n.graph == graph and n.regime is None and _REGIME_OF_MODE[n.mode] in regimes
+        if n.graph == graph and n.regime is None and REGIME_OF_MODE[n.mode] in regimes
     ]
     if not chosen:
         raise StructuralFigureError(
@@ -707,9 +695,11 @@ def make_target(
     settings: StructuralFigureSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Draw one of `TARGETS` from the trial folders; returns the table written as its CSV."""
-    if target not in _TARGETS:
-        raise StructuralFigureError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
-    kind, regime = _TARGETS[target]
+    try:
+        entry = registry.figure(target, registry.STRUCTURAL)
+    except registry.UnknownFigureError as exc:
+        raise StructuralFigureError(str(exc)) from None
+    kind, regime = entry.plot, entry.regime
     calls: dict[str, Callable[[], pd.DataFrame]] = {
         "table": lambda: table1(trial_dirs, output, seed, settings),
         "heatmap": lambda: path_product_figure(trial_dirs, output, regime, seed, settings),

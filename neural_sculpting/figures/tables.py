@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from neural_sculpting.store import atomic
+from neural_sculpting.store.records import Score, Selection
+from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import load_task
 
 COLUMNS = [
@@ -36,37 +38,37 @@ def _joined(values) -> str | None:
 
 def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
     stored = json.loads(Path(selected_json).read_text())
-    result, config = stored["result"], stored["config"]
-    hidden = [int(w) for w in result["arch"].split("-")[1:-1]]
-    chosen = result.get("chosen") or {}
+    result, config = Selection.from_json(stored["result"]), stored["config"]
+    hidden = result.hidden
+    chosen = result.chosen or {}
     row: dict[str, Any] = {
-        "graph": result["graph"],
+        "graph": result.graph,
         "depth": len(hidden),
         "width": hidden[0] if len(set(hidden)) == 1 else _joined(hidden),
-        "arch": result["arch"],
-        "seed": result["seed"],
+        "arch": result.arch,
+        "seed": result.seed,
         "lr": config["training"]["lr"],
         "batch_size": config["training"]["batch_size"],
         "epochs": config["training"]["epochs"],
-        "mode": result["mode"],
+        "mode": result.mode,
         "pu": chosen.get("pu"),
         "pe": chosen.get("pe"),
         # Untrainable means "not pruned because the dense network missed the threshold";
         # dense_val_accuracy shows a miss also where the trial was pruned anyway.
-        "trainable": bool(result["trainable"] or result.get("pruned", False)),
-        "dense_val_accuracy": result["dense_val_accuracy"],
-        "density": result["density"],
-        "val_accuracy": result["val_accuracy"],
+        "trainable": result.trainable,
+        "dense_val_accuracy": result.dense_val_accuracy,
+        "density": result.density,
+        "val_accuracy": result.val_accuracy,
     }
     # MNIST: the selected network's accuracy by both measures (the threshold used one of them).
     for key in ("val_accuracy_per_bit", "val_accuracy_per_digit"):
-        if key in result:
-            row[key] = result[key]
+        if getattr(result, key) is not None:
+            row[key] = getattr(result, key)
     row |= dict.fromkeys(SCORE_COLUMNS)
     row["trial_dir"] = str(Path(selected_json).parent)
     row["analysis_dir"] = str(Path(score_json).parent) if score_json is not None else None
     if score_json is not None:
-        score = json.loads(Path(score_json).read_text())
+        score = Score.from_json(json.loads(Path(score_json).read_text())).to_json()
         for key in SCORE_COLUMNS:
             value = score.get(key)
             if key == "modules_found" and value is not None:
@@ -77,18 +79,20 @@ def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
         # MNIST tasks' success categories (Fig. 13b), one column each
         for name, value in (score.get("categories") or {}).items():
             row[f"category_{name}"] = value
-    row |= dict(load_task(result["graph"]).params)
+    row |= dict(load_task(result.graph).params)
     return row
 
 
 def trials_table(files: list[Path]) -> pd.DataFrame:
     """Rows from the trials' `selected.json` files; a `score.json` among `files` belongs to the
     trial two folders up (`<trial>/<analysis>/score.json`)."""
-    selected = [Path(f) for f in files if Path(f).name == "selected.json"]
-    scores = {Path(f).parent.parent: Path(f) for f in files if Path(f).name == "score.json"}
-    unknown = [str(f) for f in files if Path(f).name not in ("selected.json", "score.json")]
+    selected_name = paths.stage_files(Path(), "selected")[1].name
+    score_name = paths.score_file(Path()).name
+    selected = [Path(f) for f in files if Path(f).name == selected_name]
+    scores = {paths.trial_of_analysis(f): Path(f) for f in files if Path(f).name == score_name}
+    unknown = [str(f) for f in files if Path(f).name not in (selected_name, score_name)]
     if unknown:
-        raise ValueError(f"{unknown[0]}: expected a selected.json or a score.json")
+        raise ValueError(f"{unknown[0]}: expected a {selected_name} or a {score_name}")
     table = pd.DataFrame([trial_row(path, scores.get(path.parent)) for path in selected])
     # Counts stay integers beside the empty cells of unscored trials.
     table["n_modules"] = table["n_modules"].astype("Int64")

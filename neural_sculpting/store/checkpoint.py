@@ -25,46 +25,28 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import platform
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from neural_sculpting.store import atomic
+from neural_sculpting.study import paths
+
 FORMAT = 1
 STAGES = ("dense", "units", "edges", "selected")
 
 
-def _atomic(path: Path, write: Callable[[Any], None], binary: bool, durable: bool = True) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w") as handle:
-            write(handle)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class CheckpointError(ValueError):
+    """A stage file that is missing, unreadable or fails its checksum; the message says which."""
 
 
 def atomic_torch_save(obj: Any, path: Path, durable: bool = True) -> None:
-    """`durable=False` skips fsync: the rename stays atomic for a killed process (the page cache
-    survives it), only not for a power cut; per-round pruning states use it, saved often."""
-    _atomic(path, lambda handle: torch.save(obj, handle), binary=True, durable=durable)
-
-
-def atomic_write_json(obj: Any, path: Path) -> None:
-    _atomic(path, lambda handle: json.dump(obj, handle, indent=1, sort_keys=False), binary=False)
+    atomic.write_with(path, lambda handle: torch.save(obj, handle), binary=True, durable=durable)
 
 
 def torch_load(path: Path) -> Any:
@@ -120,14 +102,6 @@ def provenance(device: torch.device | str) -> dict[str, Any]:
     }
 
 
-def stage_paths(out_dir: Path, stage: str) -> tuple[Path, Path]:
-    return Path(out_dir) / f"{stage}.pt", Path(out_dir) / f"{stage}.json"
-
-
-def state_path(out_dir: Path, stage: str) -> Path:
-    return Path(out_dir) / f"state-{stage}.pt"
-
-
 def save_stage(
     out_dir: Path,
     stage: str,
@@ -137,36 +111,49 @@ def save_stage(
     record: dict[str, Any],
 ) -> None:
     """Write `<stage>.pt` (tensors and lane summaries), then `<stage>.json` (the full record)."""
-    pt, js = stage_paths(out_dir, stage)
+    pt, js = paths.stage_files(out_dir, stage)
     atomic_torch_save(
         {"format": FORMAT, "stage": stage, "config": config, "model": model_state, "lanes": lanes},
         pt,
     )
     record = {**record, "pt_sha256": file_sha256(pt)}
-    atomic_write_json({"stage": stage, "config": config, **record}, js)
+    atomic.write_json(js, {"stage": stage, "config": config, **record})
 
 
-def load_stage(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The stage's .pt content if both files exist, load, and were made with this config."""
-    pt, js = stage_paths(out_dir, stage)
-    if not (pt.is_file() and js.is_file()):
-        return None
+def read_stage(out_dir: Path, stage: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A stage's .pt content and .json record, verified: both exist, the record parses, the
+    .pt's SHA-256 is the one the record holds and it is a stage file of this format. Raises
+    `CheckpointError` naming the file and the reason."""
+    pt, js = paths.stage_files(out_dir, stage)
+    for path in (pt, js):
+        if not path.is_file():
+            raise CheckpointError(f"{path}: missing")
     try:
-        with open(js) as handle:
-            record = json.load(handle)
+        record = json.loads(js.read_text())
     except (OSError, ValueError) as exc:
-        report_unreadable(js, type(exc).__name__)
-        return None
-    if record.get("pt_sha256") != file_sha256(pt):
-        report_unreadable(pt, "checksum differs from its record")
-        return None
+        raise CheckpointError(f"{js}: unreadable ({type(exc).__name__})") from None
+    if not isinstance(record, dict) or record.get("pt_sha256") != file_sha256(pt):
+        raise CheckpointError(f"{pt}: checksum differs from its record")
     try:
         content = torch_load(pt)
     except Exception as exc:  # any unpickling failure means the file cannot be used
-        report_unreadable(pt, type(exc).__name__)
-        return None
+        raise CheckpointError(f"{pt}: unreadable ({type(exc).__name__})") from None
     if not isinstance(content, dict) or content.get("format") != FORMAT:
-        report_unreadable(pt, "not a stage file of this format")
+        raise CheckpointError(f"{pt}: not a stage file of this format")
+    return content, record
+
+
+def load_stage(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The stage's .pt content (with its record under "record") for reuse: None when the files
+    are absent, made with another config, or untrustworthy (reported in one line)."""
+    pt, js = paths.stage_files(out_dir, stage)
+    if not (pt.is_file() and js.is_file()):
+        return None
+    try:
+        content, record = read_stage(out_dir, stage)
+    except CheckpointError as exc:
+        path, _, why = str(exc).partition(": ")
+        report_unreadable(Path(path), why)
         return None
     if content.get("config") != config or record.get("config") != config:
         return None
@@ -176,12 +163,14 @@ def load_stage(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, A
 
 def save_state(out_dir: Path, stage: str, config: dict[str, Any], state: dict[str, Any]) -> None:
     atomic_torch_save(
-        {"format": FORMAT, "config": config, **state}, state_path(out_dir, stage), durable=False
+        {"format": FORMAT, "config": config, **state},
+        paths.state_file(out_dir, stage),
+        durable=False,
     )
 
 
 def load_state(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, Any] | None:
-    path = state_path(out_dir, stage)
+    path = paths.state_file(out_dir, stage)
     if not path.is_file():
         return None
     try:
@@ -195,4 +184,4 @@ def load_state(out_dir: Path, stage: str, config: dict[str, Any]) -> dict[str, A
 
 
 def remove_state(out_dir: Path, stage: str) -> None:
-    state_path(out_dir, stage).unlink(missing_ok=True)
+    paths.state_file(out_dir, stage).unlink(missing_ok=True)

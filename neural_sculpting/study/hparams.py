@@ -1,15 +1,17 @@
-"""Settings of training, pruning and the (Pu, Pe) search, as frozen dataclasses.
+"""Settings of training, pruning, the (Pu, Pe) search and module detection, as frozen dataclasses.
 
-Each class checks its own values, so a bad setting fails where it is made, with one line naming it.
-`to_dict` gives the JSON-ready form written into every record and compared when a stage's earlier
-files are reused.
+These are the one source of every default: the config schema's defaults and `config/README.md`
+are checked against them by a test, and the study (`experiments.py`) fills what a config leaves
+out from them (`ExperimentDefaults`, per task kind). Each class checks its own values, so a bad
+setting fails where it is made, with one line naming it. `to_dict` gives the JSON-ready form
+written into every record and compared when a stage's earlier files are reused.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SEARCH_MODES = ("grid", "paper", "edge_only", "dense")
@@ -41,15 +43,25 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """The inverse of `to_dict` for these flat dataclasses (lists become tuples)."""
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise HparamsError(f"{cls.__name__}: unknown setting {sorted(unknown)[0]!r}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
 @dataclass(frozen=True)
 class TrainingHparams:
-    """One (re)training: `epochs` passes over the training rows with a fresh Adam."""
+    """One (re)training: `epochs` passes over the training rows with a fresh Adam. Defaults are
+    the Boolean experiments'; Boolean inputs get Gaussian noise (`noise_std`), MNIST none."""
 
-    lr: float
-    batch_size: int
-    epochs: int
-    weight_decay: float = 1e-4
-    noise_std: float = 0.1
+    lr: float = field(default=0.05, metadata={"help": "Adam learning rate"})
+    batch_size: int = field(default=8, metadata={"help": "rows per optimiser step"})
+    epochs: int = field(default=20, metadata={"help": "passes over the training rows"})
+    weight_decay: float = field(default=1e-4, metadata={"help": "Adam weight decay"})
+    noise_std: float = field(default=0.1, metadata={"help": "std of the input noise"})
 
     def __post_init__(self) -> None:
         _positive("lr", self.lr)
@@ -98,13 +110,16 @@ class SearchHparams:
 
     mode: str = "grid"
     pu_values: tuple[float, ...] = GRID_PU
-    pe_values: tuple[float, ...] = GRID_PE
-    edge_only_pe: tuple[float, ...] = field(default=EDGE_ONLY_PE)
+    # None: the mode's default, GRID_PE for grid and paper, EDGE_ONLY_PE for edge_only.
+    pe_values: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in SEARCH_MODES:
             raise HparamsError(f"mode must be one of {', '.join(SEARCH_MODES)}, got {self.mode!r}")
-        for name in ("pu_values", "pe_values", "edge_only_pe"):
+        if self.pe_values is None:
+            default_pe = EDGE_ONLY_PE if self.mode == "edge_only" else GRID_PE
+            object.__setattr__(self, "pe_values", default_pe)
+        for name in ("pu_values", "pe_values"):
             values = tuple(float(v) for v in getattr(self, name))
             if len(set(values)) != len(values):
                 raise HparamsError(f"{name} has repeated values: {values}")
@@ -114,3 +129,26 @@ class SearchHparams:
             object.__setattr__(self, name, values)
         if self.mode == "grid" and (not self.pu_values or not self.pe_values):
             raise HparamsError("grid mode needs at least one Pu and one Pe")
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """Thresholds of module detection (paper Section 5: Boolean defaults; MNIST -0.3 / 0.6).
+
+    modularity_threshold: the separability tests are consulted when the best M is strictly
+        above this value (the authors' code writes 0.2 for the rule "M > -0.2").
+    merge_threshold: clusters of adjacent layers merge when strictly more than this share of
+        edges connects them in both directions. It must be at least 0.5, so that a cluster can
+        merge with at most one other and the order of checks cannot matter.
+    """
+
+    modularity_threshold: float = -0.2
+    merge_threshold: float = 0.9
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.modularity_threshold):
+            raise HparamsError(
+                f"modularity_threshold must be finite, got {self.modularity_threshold}"
+            )
+        if not 0.5 <= self.merge_threshold <= 1.0:
+            raise HparamsError(f"merge_threshold must lie in [0.5, 1], got {self.merge_threshold}")

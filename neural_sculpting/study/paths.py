@@ -1,7 +1,8 @@
 """Every path the project reads or writes, named in one place.
 
-The workflow, the CLI and the tests build file names only through these functions, so the layout of
-`results/` can be read here at a glance.
+The workflow (its wildcard patterns included), the library, the CLI and the tests build file names
+only through these functions, so the layout of `results/` can be read here at a glance. A function
+called with wildcard strings (`selected_json(TRIAL_PATTERN)`) gives the workflow's pattern.
 """
 
 from __future__ import annotations
@@ -33,9 +34,27 @@ def graphs_dir() -> Path:
     return Path(env) if env else config_dir() / "graphs"
 
 
+def graph_file(graph: str) -> Path:
+    """A function graph's file, `config/graphs/<graph>.yaml`."""
+    return graphs_dir() / f"{graph}.yaml"
+
+
 def tasks_dir() -> Path:
     """MNIST task descriptions `<name>.yaml`, beside the graph files (`mnist_task.py`)."""
     return config_dir() / "tasks"
+
+
+def task_description_file(task: str) -> Path:
+    return tasks_dir() / f"{task}.yaml"
+
+
+def paper_choices_csv() -> Path:
+    """The (Pu, Pe) the authors picked per trial (`mode: paper`)."""
+    return config_dir() / "paper_choices.csv"
+
+
+def config_schema() -> Path:
+    return project_root() / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def results_dir() -> Path:
@@ -73,18 +92,46 @@ def mnist_dataset(
 
 # --- results/trials/<trial key>/: one trial's stages, keyed by what defines the trial -------------
 # The key is `Trial.key`: <graph>/<arch>/<training>/<search>/s<seed>.
+TRIAL_PATTERN = "{graph}/{arch}/{train}/{search}/s{seed}"
+
+# What each wildcard of the workflow's patterns may match (the Snakefile's constraints).
+WILDCARD_CONSTRAINTS = {
+    "graph": r"[a-z0-9_]+",
+    "fmt": r"png|svg|pdf",
+    "experiment": r"[a-z0-9_]+",
+    "arch": r"[0-9]+(-[0-9]+)+",
+    "train": r"lr[0-9.e+-]+-b[0-9]+-e[0-9]+",
+    "search": r"(grid|paper|edge-only|dense)-[0-9a-f]{8}",
+    "seed": r"[0-9]+",
+    "dataset": r"two_digits|hierarchical",
+    "split": r"paper|disjoint",
+    "n": r"[0-9]+",
+    "analysis": r"detect_mm[^/]+",
+    "depth": r"[0-9]+",
+}
 
 
 def trial_dir(key: str, root: Path | None = None) -> Path:
     return (root or results_dir()) / "trials" / key
 
 
+def stage_files(folder: Path, stage: str) -> tuple[Path, Path]:
+    """A search stage's tensors and record in a trial folder: `<stage>.pt`, `<stage>.json`
+    (stages: dense, units, edges, selected)."""
+    return Path(folder) / f"{stage}.pt", Path(folder) / f"{stage}.json"
+
+
+def state_file(folder: Path, stage: str) -> Path:
+    """A pruning stage's per-round state, for a resume: `state-<stage>.pt`."""
+    return Path(folder) / f"state-{stage}.pt"
+
+
 def selected_json(key: str, root: Path | None = None) -> Path:
-    return trial_dir(key, root) / "selected.json"
+    return stage_files(trial_dir(key, root), "selected")[1]
 
 
 def selected_pt(key: str, root: Path | None = None) -> Path:
-    return trial_dir(key, root) / "selected.pt"
+    return stage_files(trial_dir(key, root), "selected")[0]
 
 
 def analysis_name(modularity_threshold: float, merge_threshold: float) -> str:
@@ -96,12 +143,28 @@ def analysis_dir(key: str, analysis: str, root: Path | None = None) -> Path:
     return trial_dir(key, root) / analysis
 
 
+def score_file(folder: Path) -> Path:
+    """The score of an analysis folder (`<trial>/<analysis>/score.json`)."""
+    return Path(folder) / "score.json"
+
+
+def modules_file(folder: Path) -> Path:
+    """The detected modules of an analysis folder (`<trial>/<analysis>/modules.json`)."""
+    return Path(folder) / "modules.json"
+
+
+def trial_of_analysis(folder: Path) -> Path:
+    """The trial folder an analysis folder (or a file in it, such as score.json) belongs to."""
+    folder = Path(folder)
+    return folder.parent.parent if folder.suffix else folder.parent
+
+
 def score_json(key: str, analysis: str, root: Path | None = None) -> Path:
-    return analysis_dir(key, analysis, root) / "score.json"
+    return score_file(analysis_dir(key, analysis, root))
 
 
 def modules_json(key: str, analysis: str, root: Path | None = None) -> Path:
-    return analysis_dir(key, analysis, root) / "modules.json"
+    return modules_file(analysis_dir(key, analysis, root))
 
 
 # --- results/<experiment>/: tables and figures of one experiment ------------------------------

@@ -5,15 +5,15 @@ negation edges, and output nodes y0..y(m-1), each copying one node. `modules` na
 ground-truth sub-functions (sets of gates); `collapse` says which of them merge into one module
 when a network has too few hidden layers to hold the hierarchy (paper Secs. 5.2, 5.4).
 
-Every problem in a file is reported as a `GraphError` whose message is one line:
-``<file>: <entry>: <problem>``.
+The shape of a file is the JSON schema `tasks/schemas/function_graph.schema.yaml`. Every problem
+in a file is reported as a `GraphError` whose message is one line: ``<file>: <entry>: <problem>``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +21,9 @@ import networkx as nx
 import yaml
 
 from neural_sculpting.study import paths
+from neural_sculpting.tasks.schemas import schema_problem
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]+$")
-INPUT_PATTERN = re.compile(r"^x(0|[1-9][0-9]*)$")
-OPS = ("and", "or", "id")
-TOP_LEVEL_KEYS = {
-    "name",
-    "description",
-    "inputs",
-    "gates",
-    "outputs",
-    "repeat",
-    "modules",
-    "collapse",
-    "params",
-}
-REQUIRED_KEYS = ("name", "inputs", "gates", "outputs")
 
 
 class GraphError(ValueError):
@@ -128,87 +115,55 @@ class FunctionGraph:
 
 
 def parse_graph(data: Any, source: str, expected_name: str | None = None) -> FunctionGraph:
-    """Validate the mapping read from a graph file and build a `FunctionGraph`."""
+    """Validate the mapping read from a graph file and build a `FunctionGraph`.
+
+    The schema checks the shape (keys, types, ranges, op arities); the code below checks what it
+    cannot express: the file name, node and module references, cycles and unused gates."""
 
     def fail(entry: str, problem: str) -> GraphError:
         return GraphError(f"{source}: {entry}: {problem}")
 
-    if not isinstance(data, dict):
-        raise fail("(file)", "expected a mapping of keys (name, inputs, gates, outputs, ...)")
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise fail(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_LEVEL_KEYS))})")
-    for key in REQUIRED_KEYS:
-        if key not in data:
-            raise fail(key, "missing required key")
-
+    problem = schema_problem(data, "function_graph")
+    if problem is not None:
+        raise fail(*problem)
     name = data["name"]
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise fail("name", f"{name!r} must match [a-z0-9_]+")
     if expected_name is not None and name != expected_name:
         raise fail("name", f"{name!r} differs from the file name {expected_name!r}")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise fail("description", "must be a string")
-
-    n_inputs = data["inputs"]
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise fail("inputs", f"{n_inputs!r} is not a positive integer")
-    input_names = {f"x{i}" for i in range(n_inputs)}
-
+    input_names = {f"x{i}" for i in range(data["inputs"])}
     gates = _parse_gates(data["gates"], input_names, fail)
-    outputs = _parse_literals(data["outputs"], "outputs", input_names | set(gates), fail)
-    if not outputs:
-        raise fail("outputs", "must list at least one node")
-
-    repeat = data.get("repeat", 1)
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise fail("repeat", f"{repeat!r} is not a positive integer")
-
-    graph_without_modules = FunctionGraph(
+    outputs = tuple(
+        _parse_literal(t, "outputs", input_names | set(gates), fail) for t in data["outputs"]
+    )
+    graph = FunctionGraph(
         name=name,
-        description=description,
-        n_inputs=n_inputs,
+        description=data.get("description", ""),
+        n_inputs=data["inputs"],
         gates=gates,
-        base_outputs=tuple(outputs),
-        repeat=repeat,
+        base_outputs=outputs,
+        repeat=data.get("repeat", 1),
+        params=dict(data.get("params", {})),
         source=source,
     )
-    dag = graph_without_modules.to_networkx()
+    _check_acyclic_and_used(graph, fail)
+    modules = _parse_modules(data.get("modules"), gates, fail)
+    return replace(
+        graph, modules=modules, collapse=_parse_collapse(data.get("collapse"), modules, fail)
+    )
+
+
+def _check_acyclic_and_used(graph: FunctionGraph, fail) -> None:
+    """The checks that need the whole graph: no cycle, and every gate feeds some output."""
+    dag = graph.to_networkx()
     if not nx.is_directed_acyclic_graph(dag):
         cycle = " -> ".join(u for u, _ in nx.find_cycle(dag))
         raise fail("gates", f"cycle through {cycle}")
-    used = set().union(*(nx.ancestors(dag, y) for y in graph_without_modules.output_names))
-    for gate_name in gates:
+    used = set().union(*(nx.ancestors(dag, y) for y in graph.output_names))
+    for gate_name in graph.gates:
         if gate_name not in used:
             raise fail(f"gates.{gate_name}", "does not reach any output")
 
-    modules = _parse_modules(data.get("modules"), gates, fail)
-    collapse = _parse_collapse(data.get("collapse"), modules, fail)
-    params = data.get("params", {})
-    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
-        raise fail("params", "must be a mapping of names to values")
-    for key, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise fail(f"params.{key}", f"{value!r} must be a number or a string")
 
-    return FunctionGraph(
-        name=name,
-        description=description,
-        n_inputs=n_inputs,
-        gates=gates,
-        base_outputs=tuple(outputs),
-        repeat=repeat,
-        modules=modules,
-        collapse=collapse,
-        params=dict(params),
-        source=source,
-    )
-
-
-def _parse_literal(token: Any, entry: str, known: set[str], fail) -> Literal:
-    if not isinstance(token, str) or not token:
-        raise fail(entry, f"{token!r} is not a node name")
+def _parse_literal(token: str, entry: str, known: set[str], fail) -> Literal:
     negated = token.startswith("~")
     node = token[1:] if negated else token
     if node not in known:
@@ -216,100 +171,55 @@ def _parse_literal(token: Any, entry: str, known: set[str], fail) -> Literal:
     return Literal(node, negated)
 
 
-def _parse_literals(tokens: Any, entry: str, known: set[str], fail) -> list[Literal]:
-    if not isinstance(tokens, list):
-        raise fail(entry, "must be a list of node names")
-    return [_parse_literal(t, entry, known, fail) for t in tokens]
-
-
-def _parse_gates(raw: Any, input_names: set[str], fail) -> dict[str, Gate]:
-    if not isinstance(raw, dict) or not raw:
-        raise fail("gates", "must be a non-empty mapping of gate names to {op, in}")
-    for gate_name in raw:
-        if not isinstance(gate_name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_']*$", gate_name):
-            raise fail(f"gates.{gate_name}", "a gate name must be an identifier")
-        if gate_name in input_names or INPUT_PATTERN.match(gate_name):
-            raise fail(f"gates.{gate_name}", "a gate may not be named like an input node (x<i>)")
+def _parse_gates(raw: dict[str, Any], input_names: set[str], fail) -> dict[str, Gate]:
     known = input_names | set(raw)
     gates: dict[str, Gate] = {}
     for gate_name, spec in raw.items():
         entry = f"gates.{gate_name}"
-        if not isinstance(spec, dict):
-            raise fail(entry, "must be a mapping {op: and|or|id, in: [...]}")
-        extra = set(spec) - {"op", "in"}
-        if extra:
-            raise fail(entry, f"unknown key {sorted(extra)[0]!r} (allowed: op, in)")
-        op = spec.get("op")
-        if op not in OPS:
-            raise fail(entry, f"unknown op {op!r} (allowed: and, or, id)")
-        if "in" not in spec:
-            raise fail(entry, "missing 'in'")
-        inputs = _parse_literals(spec["in"], entry, known, fail)
-        if op in ("and", "or") and len(inputs) < 2:
-            raise fail(entry, f"an '{op}' gate needs at least two inputs, got {len(inputs)}")
-        if op == "id" and len(inputs) != 1:
-            raise fail(entry, f"an 'id' gate takes exactly one input, got {len(inputs)}")
+        inputs = tuple(_parse_literal(t, entry, known, fail) for t in spec["in"])
+        # x0 and ~x0 are two tokens but one node, which a schema's uniqueItems cannot see.
         if len({lit.node for lit in inputs}) != len(inputs):
             raise fail(entry, "the same node is listed twice as an input")
-        gates[gate_name] = Gate(gate_name, op, tuple(inputs))
+        gates[gate_name] = Gate(gate_name, spec["op"], inputs)
     return gates
 
 
-def _parse_modules(raw: Any, gates: Mapping[str, Gate], fail) -> dict[str, tuple[str, ...]]:
+def _parse_modules(
+    raw: dict[str, list[str]] | None, gates: Mapping[str, Gate], fail
+) -> dict[str, tuple[str, ...]]:
     if raw is None:
         # Without a ground truth, the whole gate set is one sub-function.
         return {"f": tuple(gates)}
-    if not isinstance(raw, dict) or not raw:
-        raise fail("modules", "must be a non-empty mapping of module names to gate lists")
     owner: dict[str, str] = {}
-    modules: dict[str, tuple[str, ...]] = {}
     for module_name, members in raw.items():
         entry = f"modules.{module_name}"
-        if not isinstance(module_name, str) or not re.match(
-            r"^[A-Za-z_][A-Za-z0-9_']*$", module_name
-        ):
-            raise fail(entry, "a module name must be an identifier")
-        if not isinstance(members, list) or not members:
-            raise fail(entry, "must be a non-empty list of gate names")
         for gate_name in members:
             if gate_name not in gates:
                 raise fail(entry, f"unknown gate {gate_name!r}")
             if gate_name in owner:
                 raise fail(entry, f"gate {gate_name!r} is already in module {owner[gate_name]!r}")
             owner[gate_name] = module_name
-        modules[module_name] = tuple(members)
     missing = [g for g in gates if g not in owner]
     if missing:
         raise fail("modules", f"gate {missing[0]!r} belongs to no module")
-    return modules
+    return {module_name: tuple(members) for module_name, members in raw.items()}
 
 
 def _parse_collapse(
-    raw: Any, modules: Mapping[str, tuple[str, ...]], fail
+    raw: dict[int, list[list[str]]] | None, modules: Mapping[str, tuple[str, ...]], fail
 ) -> dict[int, tuple[tuple[str, ...], ...]]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict):
-        raise fail("collapse", "must map a number of hidden layers to lists of module groups")
-    collapse: dict[int, tuple[tuple[str, ...], ...]] = {}
     for depth, groups in raw.items():
         entry = f"collapse.{depth}"
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-            raise fail(entry, "the key must be a positive number of hidden layers")
-        if not isinstance(groups, list) or not all(isinstance(g, list) for g in groups):
-            raise fail(entry, "must be a list of lists of module names")
         seen: set[str] = set()
-        for group in groups:
-            if len(group) < 2:
-                raise fail(entry, f"a group must merge at least two modules, got {group!r}")
-            for module_name in group:
-                if module_name not in modules:
-                    raise fail(entry, f"unknown module {module_name!r}")
-                if module_name in seen:
-                    raise fail(entry, f"module {module_name!r} appears in two groups")
-                seen.add(module_name)
-        collapse[depth] = tuple(tuple(g) for g in groups)
-    return collapse
+        for module_name in (m for group in groups for m in group):
+            if module_name not in modules:
+                raise fail(entry, f"unknown module {module_name!r}")
+            if module_name in seen:
+                raise fail(entry, f"module {module_name!r} appears in two groups")
+            seen.add(module_name)
+    return {depth: tuple(tuple(g) for g in groups) for depth, groups in raw.items()}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

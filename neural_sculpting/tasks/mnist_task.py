@@ -11,11 +11,12 @@ module mixes the two digits' pixels (`scoring.py`).
 
 `categories` name the success categories a figure counts (Fig. 13b): each is a list of scoring
 flags that must hold and sub-functions that must be among the modules found.
+
+The shape of a description is the JSON schema `tasks/schemas/mnist_task.schema.yaml`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,7 @@ import networkx as nx
 import yaml
 
 from neural_sculpting.tasks.hierarchy import Signature, TaskHierarchy, group_by
-
-NAME = re.compile(r"^[a-z0-9_]+$")
-DATASETS = ("two_digits", "hierarchical")
-FLAGS = ("input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match")
-TOP_LEVEL_KEYS = {
-    "name", "kind", "description", "dataset", "image", "input_groups", "outputs",
-    "subfunctions", "categories", "params",
-}  # fmt: skip
+from neural_sculpting.tasks.schemas import schema_problem
 
 
 class TaskError(ValueError):
@@ -127,132 +121,101 @@ class MnistTask:
         }
 
 
-def _names(value: Any, where: str, fail) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail(where, "must be a list of names")
-    return tuple(value)
-
-
 def parse_task(data: Any, source: str, expected_name: str | None = None) -> MnistTask:
-    """Validate the mapping read from a task description and build an `MnistTask`."""
+    """Validate the mapping read from a task description and build an `MnistTask`.
+
+    The schema checks the shape (keys, types, names of datasets and flags); the code below checks
+    what it cannot express: the file name, column ranges, references between entries, cycles."""
 
     def fail(entry: str, problem: str) -> TaskError:
         return TaskError(f"{source}: {entry}: {problem}")
 
-    if not isinstance(data, dict):
-        raise fail("(file)", "expected a mapping of keys (name, kind, dataset, ...)")
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise fail(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_LEVEL_KEYS))})")
-    for key in ("name", "kind", "dataset", "image", "input_groups", "outputs", "subfunctions"):
-        if key not in data:
-            raise fail(key, "missing required key")
-    name = data["name"]
-    if not isinstance(name, str) or not NAME.match(name):
-        raise fail("name", f"{name!r} must match [a-z0-9_]+")
-    if expected_name is not None and name != expected_name:
-        raise fail("name", f"{name!r} differs from the file name {expected_name!r}")
-    if data["kind"] != "mnist":
-        raise fail("kind", f"{data['kind']!r}: only 'mnist' task descriptions exist")
-    if data["dataset"] not in DATASETS:
-        raise fail("dataset", f"{data['dataset']!r} is not one of {', '.join(DATASETS)}")
-    image = data["image"]
-    if not (
-        isinstance(image, dict)
-        and set(image) == {"height", "width"}
-        and all(isinstance(v, int) and v > 0 for v in image.values())
-    ):
-        raise fail("image", "must be {height: H, width: W} with positive integers")
-    height, width = image["height"], image["width"]
-
-    groups: dict[str, frozenset[int]] = {}
-    if not isinstance(data["input_groups"], dict) or not data["input_groups"]:
-        raise fail("input_groups", "must map group names to {columns: [first, last]}")
-    for group, spec in data["input_groups"].items():
-        cols = spec.get("columns") if isinstance(spec, dict) else None
-        if not (
-            isinstance(cols, list)
-            and len(cols) == 2
-            and all(isinstance(c, int) for c in cols)
-            and 0 <= cols[0] <= cols[1] < width
-        ):
-            raise fail(
-                f"input_groups.{group}", f"columns must be [first, last] within 0-{width - 1}"
-            )
-        groups[group] = frozenset(
-            r * width + c for r in range(height) for c in range(cols[0], cols[1] + 1)
-        )
-    taken = [u for units in groups.values() for u in units]
-    if len(taken) != len(set(taken)):
-        raise fail("input_groups", "groups overlap")
-
-    outputs = _names(data["outputs"], "outputs", fail)
-    if not outputs or len(set(outputs)) != len(outputs):
-        raise fail("outputs", "must be distinct names, at least one")
-
-    subs: dict[str, Subfunction] = {}
-    if not isinstance(data["subfunctions"], dict) or not data["subfunctions"]:
-        raise fail("subfunctions", "must map names to {reads, uses, writes}")
-    for sub, spec in data["subfunctions"].items():
-        where = f"subfunctions.{sub}"
-        if not isinstance(spec, dict) or not set(spec) <= {"reads", "uses", "writes"}:
-            raise fail(where, "must be a mapping with keys among reads, uses, writes")
-        reads = _names(spec.get("reads", []), f"{where}.reads", fail)
-        uses = _names(spec.get("uses", []), f"{where}.uses", fail)
-        writes = _names(spec.get("writes", []), f"{where}.writes", fail)
-        for group in reads:
-            if group not in groups:
-                raise fail(f"{where}.reads", f"{group!r} is not an input group")
-        for used in uses:
-            if used not in data["subfunctions"] or used == sub:
-                raise fail(f"{where}.uses", f"{used!r} is not another sub-function")
-        for out in writes:
-            if out not in outputs:
-                raise fail(f"{where}.writes", f"{out!r} is not an output")
-        if not reads and not uses:
-            raise fail(where, "reads no input group and uses no sub-function")
-        subs[sub] = Subfunction(reads, uses, writes)
-    check = nx.DiGraph([(u, s) for s, sub in subs.items() for u in sub.uses])
-    if not nx.is_directed_acyclic_graph(check):
-        raise fail("subfunctions", "the uses form a cycle")
-    written = {o for sub in subs.values() for o in sub.writes}
-    if set(outputs) - written:
-        raise fail(
-            "outputs", f"{sorted(set(outputs) - written)[0]!r} is written by no sub-function"
-        )
-
-    categories: dict[str, Category] = {}
-    for cat, spec in (data.get("categories") or {}).items():
-        where = f"categories.{cat}"
-        if not isinstance(spec, dict) or not set(spec) <= {"flags", "found"} or not spec:
-            raise fail(where, "must be a mapping with keys among flags, found")
-        flags = _names(spec.get("flags", []), f"{where}.flags", fail)
-        found = _names(spec.get("found", []), f"{where}.found", fail)
-        if set(flags) - set(FLAGS):
-            raise fail(f"{where}.flags", f"unknown flag (allowed: {', '.join(FLAGS)})")
-        if set(found) - set(subs):
-            raise fail(
-                f"{where}.found", f"{sorted(set(found) - set(subs))[0]!r} is not a sub-function"
-            )
-        categories[cat] = Category(flags, found)
-    params = data.get("params") or {}
-    if not isinstance(params, dict):
-        raise fail("params", "must be a mapping")
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise fail("description", "must be a string")
+    problem = schema_problem(data, "mnist_task")
+    if problem is not None:
+        raise fail(*problem)
+    if expected_name is not None and data["name"] != expected_name:
+        raise fail("name", f"{data['name']!r} differs from the file name {expected_name!r}")
+    height, width = data["image"]["height"], data["image"]["width"]
+    groups = _parse_groups(data["input_groups"], height, width, fail)
+    outputs = tuple(data["outputs"])
+    subs = _parse_subfunctions(data["subfunctions"], groups, outputs, fail)
     return MnistTask(
-        name=name,
-        description=description,
+        name=data["name"],
+        description=data.get("description", ""),
         dataset=data["dataset"],
         height=height,
         width=width,
         input_groups=groups,
         output_names=outputs,
         subfunctions=subs,
-        categories=categories,
-        params=params,
+        categories=_parse_categories(data.get("categories") or {}, subs, fail),
+        params=data.get("params") or {},
     )
+
+
+def _parse_groups(
+    raw: dict[str, dict[str, list[int]]], height: int, width: int, fail
+) -> dict[str, frozenset[int]]:
+    groups: dict[str, frozenset[int]] = {}
+    for group, spec in raw.items():
+        first, last = spec["columns"]
+        # The schema cannot compare a value with the image's width, given elsewhere in the file.
+        if not first <= last < width:
+            raise fail(
+                f"input_groups.{group}", f"columns must be [first, last] within 0-{width - 1}"
+            )
+        groups[group] = frozenset(
+            r * width + c for r in range(height) for c in range(first, last + 1)
+        )
+    taken = [u for units in groups.values() for u in units]
+    if len(taken) != len(set(taken)):
+        raise fail("input_groups", "groups overlap")
+    return groups
+
+
+def _parse_subfunctions(
+    raw: dict[str, dict[str, list[str]]],
+    groups: Mapping[str, frozenset[int]],
+    outputs: tuple[str, ...],
+    fail,
+) -> dict[str, Subfunction]:
+    subs: dict[str, Subfunction] = {}
+    for sub, spec in raw.items():
+        where = f"subfunctions.{sub}"
+        reads, uses, writes = (tuple(spec.get(k, [])) for k in ("reads", "uses", "writes"))
+        for group in reads:
+            if group not in groups:
+                raise fail(f"{where}.reads", f"{group!r} is not an input group")
+        for used in uses:
+            if used not in raw or used == sub:
+                raise fail(f"{where}.uses", f"{used!r} is not another sub-function")
+        for out in writes:
+            if out not in outputs:
+                raise fail(f"{where}.writes", f"{out!r} is not an output")
+        # An anyOf in the schema could say this too, but best_match would name only one key.
+        if not reads and not uses:
+            raise fail(where, "reads no input group and uses no sub-function")
+        subs[sub] = Subfunction(reads, uses, writes)
+    check = nx.DiGraph([(u, s) for s, sub in subs.items() for u in sub.uses])
+    if not nx.is_directed_acyclic_graph(check):
+        raise fail("subfunctions", "the uses form a cycle")
+    unwritten = sorted(set(outputs) - {o for sub in subs.values() for o in sub.writes})
+    if unwritten:
+        raise fail("outputs", f"{unwritten[0]!r} is written by no sub-function")
+    return subs
+
+
+def _parse_categories(
+    raw: dict[str, dict[str, list[str]]], subs: Mapping[str, Subfunction], fail
+) -> dict[str, Category]:
+    categories: dict[str, Category] = {}
+    for cat, spec in raw.items():
+        flags, found = tuple(spec.get("flags", [])), tuple(spec.get("found", []))
+        unknown = sorted(set(found) - set(subs))
+        if unknown:
+            raise fail(f"categories.{cat}.found", f"{unknown[0]!r} is not a sub-function")
+        categories[cat] = Category(flags, found)
+    return categories
 
 
 def load_mnist_task(path: Path) -> MnistTask:

@@ -17,7 +17,7 @@ rule mnist_data:
         runtime=15,
     params:
         sculpt=SCULPT,
-        root=lambda wildcards, output: mnist_root_of(output[0]),
+        root=lambda wildcards, output: PLAN.mnist_root(output[0]),
     shell:
         "{params.sculpt} mnist-data --root {params.root:q} --task {wildcards.dataset:q} "
         "--split {wildcards.split:q} --composites-per-pair {wildcards.n:q} -o {output:q} "

@@ -1,10 +1,10 @@
-# Stage 7: the paper's figures, each from the tables of the experiments that feed it
-# (FIGURE_EXPERIMENTS in common.smk), each also a target of its own name.
+# Stage 7: the paper's figures (neural_sculpting/figures/registry.py), each from the experiments
+# that feed it, each also a target of its own name.
 
 
 rule paper_figure:
     input:
-        lambda wildcards: figure_inputs(wildcards.target),
+        lambda wildcards: PLAN.figure_inputs(wildcards.target),
     output:
         png=report(
             str(paths.figure("{target}", "png")),
@@ -19,7 +19,7 @@ rule paper_figure:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(SUCCESS_FIGURES),
+        target="|".join(registry.names(registry.SUCCESS)),
     conda:
         CPU_ENV
     threads: 1
@@ -38,7 +38,7 @@ rule paper_figure:
 
 rule structural_figure:
     input:
-        lambda wildcards: structural_inputs(wildcards.target),
+        lambda wildcards: PLAN.structural_inputs(wildcards.target),
     output:
         png=report(
             str(paths.figure("{target}", "png")),
@@ -53,7 +53,7 @@ rule structural_figure:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(STRUCTURAL_EXPERIMENTS),
+        target="|".join(registry.names(registry.STRUCTURAL)),
     conda:
         CPU_ENV
     threads: 1
@@ -63,15 +63,18 @@ rule structural_figure:
     params:
         sculpt=SCULPT,
         trials=lambda wildcards, input: " ".join(
-            shlex.quote(str(Path(p).parent)) for p in input
+            shlex.quote(trial_dir_of(p)) for p in input
         ),
-        seed=lambda wildcards: structural_seed(wildcards.target),
+        seed=lambda wildcards: PLAN.structural_seed(wildcards.target),
     shell:
         "{params.sculpt} structural {wildcards.target} --trials {params.trials} --seed {params.seed} "
         "-o {output.png:q} > {log:q} 2>&1"
 
 
-for _target in (*SUCCESS_FIGURES, *STRUCTURAL_EXPERIMENTS):
+for _target in (
+    *registry.names(registry.SUCCESS),
+    *registry.names(registry.STRUCTURAL),
+):
 
     rule:
         name:
@@ -80,10 +83,10 @@ for _target in (*SUCCESS_FIGURES, *STRUCTURAL_EXPERIMENTS):
             lambda wildcards, target=_target: str(paths.figure(target, "png")),
 
 
-for _target in DRAWING_FIGURES:
+for _target in registry.names(registry.DRAWING):
 
     rule:
         name:
             _target
         input:
-            lambda wildcards, target=_target: drawing_figure_inputs(target),
+            lambda wildcards, target=_target: PLAN.drawing_figure_inputs(target),

@@ -4,7 +4,7 @@
 
 rule trials_table:
     input:
-        lambda wildcards: experiment_trial_files(wildcards.experiment),
+        lambda wildcards: PLAN.table_inputs(wildcards.experiment),
     output:
         report(
             str(paths.trials_csv("{experiment}")),

@@ -5,85 +5,84 @@
 
 rule search:
     input:
-        search_inputs,
+        PLAN.search_inputs,
     output:
-        selected=str(paths.selected_json(TRIAL_PATTERN)),
-        network=str(paths.selected_pt(TRIAL_PATTERN)),
+        selected=str(paths.selected_json(TRIAL)),
+        network=str(paths.selected_pt(TRIAL)),
     log:
-        log_path("trials", TRIAL_PATTERN, "search.log"),
+        log_path("trials", TRIAL, "search.log"),
     benchmark:
-        benchmark_path("trials", TRIAL_PATTERN, "search.tsv")
+        benchmark_path("trials", TRIAL, "search.tsv")
     wildcard_constraints:
-        graph=BOOLEAN_GRAPH,
+        graph=PLAN.graph_pattern(mnist=False),
     # Boolean trials take seconds: a cluster runs many of them in one job (profiles/slurm).
     group:
         "trials"
     conda:
         CPU_ENV
-    threads: config.get("threads", 1)
+    threads: PLAN.run.threads
     resources:
         mem_mb=2000,
         runtime=60,
         # The search is the one stage that can use a GPU; ask for one when the config says cuda.
-        gpu=1 if config.get("device") == "cuda" else 0,
+        gpu=PLAN.run.gpu,
     params:
         sculpt=SCULPT,
-        args=lambda wildcards: search_args(trial_of(wildcards)),
-        out=lambda wildcards: str(paths.trial_dir(trial_of(wildcards).key)),
-        device=config.get("device", "auto"),
+        trial=trial_json,
+        device=PLAN.run.device,
     shell:
-        "{params.sculpt} search {params.args} --device {params.device} --threads {threads} "
-        "--out {params.out:q} > {log:q} 2>&1"
+        "{params.sculpt} search --trial {params.trial:q} --device {params.device} "
+        "--threads {threads} > {log:q} 2>&1"
 
 
 # An MNIST trial's search (Sec. 5.5) holds dozens of 1568-input networks at once, in lane groups
 # that fit its memory budget: a job of its own, on a GPU node where the config says cuda.
 rule search_mnist:
     input:
-        search_inputs,
+        PLAN.search_inputs,
     output:
-        selected=str(paths.selected_json(TRIAL_PATTERN)),
-        network=str(paths.selected_pt(TRIAL_PATTERN)),
+        selected=str(paths.selected_json(TRIAL)),
+        network=str(paths.selected_pt(TRIAL)),
     log:
-        log_path("trials", TRIAL_PATTERN, "search.log"),
+        log_path("trials", TRIAL, "search.log"),
     benchmark:
-        benchmark_path("trials", TRIAL_PATTERN, "search.tsv")
+        benchmark_path("trials", TRIAL, "search.tsv")
     wildcard_constraints:
-        graph=MNIST_GRAPH,
+        graph=PLAN.graph_pattern(mnist=True),
     conda:
-        GPU_ENV if config.get("device") == "cuda" else CPU_ENV
-    threads: config.get("threads", 1)
+        GPU_ENV if PLAN.run.gpu else CPU_ENV
+    threads: PLAN.run.threads
     resources:
         mem_mb=16000,
         runtime=720,
-        gpu=1 if config.get("device") == "cuda" else 0,
+        gpu=PLAN.run.gpu,
     params:
         sculpt=SCULPT,
-        args=lambda wildcards: search_args(trial_of(wildcards)),
-        out=lambda wildcards: str(paths.trial_dir(trial_of(wildcards).key)),
-        device=config.get("device", "auto"),
+        trial=trial_json,
+        device=PLAN.run.device,
         # 80% of the job's memory for lanes on CPU; on a GPU the engine measures free memory.
         budget=lambda wildcards, resources: (
             ""
-            if config.get("device") == "cuda"
+            if PLAN.run.gpu
             else f"--memory-budget-gb {resources.mem_mb * 0.8 / 1024:.1f}"
         ),
     shell:
-        "{params.sculpt} search {params.args} --device {params.device} --threads {threads} "
-        "{params.budget} --out {params.out:q} > {log:q} 2>&1"
+        "{params.sculpt} search --trial {params.trial:q} --device {params.device} "
+        "--threads {threads} {params.budget} > {log:q} 2>&1"
 
 
 rule detect:
     input:
-        selected=str(paths.selected_json(TRIAL_PATTERN)),
-        network=str(paths.selected_pt(TRIAL_PATTERN)),
+        selected=str(paths.selected_json(TRIAL)),
+        network=str(paths.selected_pt(TRIAL)),
+        task=PLAN.task_file,
     output:
-        score=str(paths.score_json(TRIAL_PATTERN, "{analysis}")),
-        modules=str(paths.modules_json(TRIAL_PATTERN, "{analysis}")),
+        score=str(paths.score_json(TRIAL, "{analysis}")),
+        modules=str(paths.modules_json(TRIAL, "{analysis}")),
     log:
-        log_path("trials", TRIAL_PATTERN, "{analysis}.log"),
+        log_path("trials", TRIAL, "{analysis}.log"),
     benchmark:
-        benchmark_path("trials", TRIAL_PATTERN, "{analysis}.tsv")
+        benchmark_path("trials", TRIAL, "{analysis}.tsv")
     group:
         "trials"
     conda:
@@ -94,9 +93,6 @@ rule detect:
         runtime=10,
     params:
         sculpt=SCULPT,
-        thresholds=lambda wildcards: detection_args(wildcards.analysis),
-        trial=lambda wildcards: str(paths.trial_dir(trial_of(wildcards).key)),
-        out=lambda wildcards, output: str(Path(output.score).parent),
+        trial=trial_json,
     shell:
-        "{params.sculpt} detect --trial-dir {params.trial:q} --out-dir {params.out:q} "
-        "--graph {wildcards.graph:q} {params.thresholds} > {log:q} 2>&1"
+        "{params.sculpt} detect --trial {params.trial:q} > {log:q} 2>&1"

@@ -1,0 +1,149 @@
+"""Every figure and table of the paper that the workflow makes, in one registry.
+
+The workflow's rules and targets, the `sculpt paper-figure` / `sculpt structural` commands, the
+study generator (`scripts/generate_config.py`), README's target table and the tests all read
+`FIGURES`; nothing else lists figures, the experiments they read or the graphs they show. This
+module imports nothing heavy, so building a command line or a workflow plan stays fast.
+
+Kinds:
+- `success`: success rates from the `trials.csv` of the experiments read (`paper_figures.py`);
+- `structural`: the structural tests of Sections 2-3 on the networks of the experiments read,
+  trials of `graphs[0]` only (`structural_figures.py`), drawn as `plot` for one training regime;
+- `drawing`: the drawings of one MNIST experiment's networks, one per depth (Figs. 32-33).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUCCESS, STRUCTURAL, DRAWING = "success", "structural", "drawing"
+
+# The training regimes of the structural tests (Sec. 2-3) and the search modes that give them.
+DENSE, EDGE, UNIT_EDGE = "dense", "edge-pruned", "unit-edge-pruned"
+REGIME_OF_MODE = {"dense": DENSE, "edge_only": EDGE, "grid": UNIT_EDGE, "paper": UNIT_EDGE}
+
+# The Boolean tasks of the paper's experiments (config/graphs/), by experiment.
+USES = (1, 2, 4, 6, 8)
+OVERLAPS = (0, 1, 2, 3, 4)
+VALIDATION_GRAPHS = ("input_separable", "reused", "separable_reused", "non_modular")
+REUSE_GRAPHS = (*(f"reused_use{u}" for u in USES if u != 8), "reused")
+OVERLAP_GRAPHS = tuple(f"overlap{o}_use{u}" for o in OVERLAPS for u in USES)
+HIERARCHY_GRAPHS = tuple(f"hierarchy_use{u}" for u in USES)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One target: `results/figures/<name>.{png,pdf,csv,txt}` (drawings: the per-depth PNGs)."""
+
+    name: str
+    kind: str
+    experiments: tuple[str, ...]
+    graphs: tuple[str, ...]
+    caption: str
+    plot: str | None = None  # structural: table | heatmap | n90 | ttests
+    regime: str | None = None  # structural: the training regime shown (table1: all)
+
+    @property
+    def graph(self) -> str:
+        """The one task a structural or drawing target studies."""
+        return self.graphs[0]
+
+
+def _structural(name, experiments, graph, plot, regime, caption) -> Figure:
+    return Figure(name, STRUCTURAL, experiments, (graph,), caption, plot, regime)
+
+
+_DENSE_IS = ("structural_dense_input_separable",)
+_EDGE_IS = ("structural_edge_only_input_separable",)
+
+FIGURES: dict[str, Figure] = {
+    f.name: f
+    for f in (
+        _structural(
+            "table1", (*_DENSE_IS, *_EDGE_IS, "validation"), "input_separable", "table", None,
+            "input-separability t-tests on input_separable networks, per regime and architecture",
+        ),
+        _structural(
+            "fig1b", _DENSE_IS, "input_separable", "heatmap", DENSE,
+            "path-product heat map (inputs x outputs) of a dense input_separable network",
+        ),
+        _structural(
+            "fig2b", ("structural_dense_reused",), "reused", "n90", DENSE,
+            "N90 per hidden layer of dense reused networks by width",
+        ),
+        _structural(
+            "fig3a", _EDGE_IS, "input_separable", "heatmap", EDGE,
+            "path-product heat map of an edge-pruned input_separable network",
+        ),
+        _structural(
+            "fig3b", ("structural_edge_only_reused",), "reused", "n90", EDGE,
+            "N90 per hidden layer of edge-pruned reused networks by width",
+        ),
+        _structural(
+            "fig4a", ("validation",), "input_separable", "heatmap", UNIT_EDGE,
+            "path-product heat map of a unit-edge-pruned input_separable network",
+        ),
+        _structural(
+            "fig4b", ("validation", "reused_widths"), "reused", "n90", UNIT_EDGE,
+            "N90 per hidden layer of unit-edge-pruned reused networks by width",
+        ),
+        _structural(
+            "fig35", _EDGE_IS, "input_separable", "ttests", EDGE,
+            "t statistics and p values over widths x depths, edge-pruned",
+        ),
+        _structural(
+            "fig36", ("validation",), "input_separable", "ttests", UNIT_EDGE,
+            "t statistics and p values over widths x depths, unit-edge-pruned",
+        ),
+        Figure(
+            "fig7", SUCCESS, ("validation",), VALIDATION_GRAPHS,
+            "validation graphs: structure recovered per graph and depth",
+        ),
+        Figure(
+            "fig8", SUCCESS, ("reuse_sweep",), REUSE_GRAPHS,
+            "reuse sweep: structure recovered by sub-function use and depth",
+        ),
+        Figure(
+            "fig10", SUCCESS, ("input_overlap",), OVERLAP_GRAPHS,
+            "input overlap x use: input, output and hidden-unit separation (three heat maps)",
+        ),
+        Figure(
+            "fig12a", SUCCESS, ("hierarchy",), HIERARCHY_GRAPHS,
+            "hierarchy: sub-functions found by type and depth",
+        ),
+        Figure(
+            "fig12b", SUCCESS, ("hierarchy",), HIERARCHY_GRAPHS,
+            "hierarchy: exact structure recovered by sub-function use",
+        ),
+        Figure(
+            "fig13b", SUCCESS, ("mnist_hierarchical",), ("mnist_hierarchical",),
+            "hierarchical MNIST task: input-separable modules, three output modules, middle "
+            "layers, by depth",
+        ),
+        Figure(
+            "fig32", DRAWING, ("mnist_two_digits",), ("mnist_two_digits",),
+            "drawings of the two-digit MNIST networks, the most common structure per depth",
+        ),
+        Figure(
+            "fig33", DRAWING, ("mnist_hierarchical",), ("mnist_hierarchical",),
+            "drawings of the hierarchical MNIST networks, the most common structure per depth",
+        ),
+    )
+}  # fmt: skip
+
+
+class UnknownFigureError(ValueError):
+    """A figure name the registry does not hold."""
+
+
+def names(kind: str | None = None) -> tuple[str, ...]:
+    """The registered targets, of one kind or all, in the registry's order."""
+    return tuple(n for n, f in FIGURES.items() if kind is None or f.kind == kind)
+
+
+def figure(name: str, kind: str | None = None) -> Figure:
+    """The registered figure `name` (of `kind`, when given); one-line error otherwise."""
+    found = FIGURES.get(name)
+    if found is None or (kind is not None and found.kind != kind):
+        raise UnknownFigureError(f"unknown figure {name!r} (choose from {', '.join(names(kind))})")
+    return found

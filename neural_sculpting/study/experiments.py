@@ -1,0 +1,235 @@
+"""The study a config describes: its experiments, each expanded into trials (`trial.py`).
+
+A trial's task is a function graph (Boolean experiments list them under `graphs`) or an MNIST task
+(`task: mnist_two_digits | mnist_hierarchical`, learnt from a composite dataset that `DatasetSpec`
+names). The config is checked against the schema once, here; what it leaves out comes from
+`defaults.py`, the one place defaults are chosen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from neural_sculpting.study import paths
+from neural_sculpting.study.defaults import DEFAULTS, MIN_MNIST_DEPTH, MNIST_TASKS
+from neural_sculpting.study.hparams import (
+    PruningHparams,
+    SearchHparams,
+)
+from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice
+from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
+from neural_sculpting.tasks.catalog import Task, is_mnist, load_task
+from neural_sculpting.tasks.function_graph import GraphError
+from neural_sculpting.tasks.mnist_task import TaskError
+
+__all__ = ["MNIST_TASKS", "ConfigError", "DatasetSpec", "Experiment", "Trial", "load_study"]
+
+
+class ConfigError(ValueError):
+    """A config problem; the message is one line naming the key."""
+
+
+@functools.cache
+def schema() -> dict:
+    path = paths.project_root() / "workflow" / "schemas" / "config.schema.yaml"
+    return yaml.safe_load(path.read_text())
+
+
+def _location(error: jsonschema.ValidationError) -> str:
+    parts = []
+    for part in error.absolute_path:
+        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(parts).lstrip(".") or "(top level)"
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Check the config against the schema; raise `ConfigError` naming the offending key."""
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(dict(config)))
+    if error is not None:
+        message = error.message.splitlines()[0]
+        if error.validator == "additionalProperties":
+            message = message.replace("Additional properties are not allowed", "unknown key")
+        raise ConfigError(f"config: {_location(error)}: {message}")
+
+
+def _matches(selector: Mapping[str, Any], graph: str, hidden: tuple[int, ...], seed: int) -> bool:
+    if "graphs" in selector and graph not in selector["graphs"]:
+        return False
+    if "archs" in selector and list(hidden) not in [list(a) for a in selector["archs"]]:
+        return False
+    if "depths" in selector and len(hidden) not in selector["depths"]:
+        return False
+    if "widths" in selector and not set(hidden) <= set(selector["widths"]):
+        return False
+    return not ("seeds" in selector and seed not in selector["seeds"])
+
+
+# Keys an override may set for the trials it matches (besides `train` and `detection`).
+_OVERRIDE_KEYS = ("mode", "pu", "pe", "accuracy_threshold", "dense_must_reach_threshold",
+                  "accuracy_measure")  # fmt: skip
+
+
+def _trial(task: Task, hidden, seed, settings: Mapping[str, Any], where: str) -> Trial:
+    """One trial from the settings in force for it (the experiment's, then its overrides)."""
+    defaults = DEFAULTS[settings["task"]]
+    mode, pu, pe = settings["mode"], settings.get("pu"), settings.get("pe")
+    arch = "-".join(map(str, (task.n_inputs, *hidden, task.n_outputs)))
+    if mode == "paper":
+        try:
+            choice = paper_choice(task.name, arch, seed)
+        except PaperChoiceError as exc:
+            raise ConfigError(f"config: {where}: mode paper: {exc}") from None
+        pu, pe = [choice[0]], [choice[1]]
+    pruning = defaults.pruning
+    dataset = None
+    if settings["task"] in MNIST_TASKS:
+        dataset = DatasetSpec(
+            dataset=task.dataset,
+            split=settings.get("split", defaults.split),
+            composites_per_pair=int(
+                settings.get("composites_per_pair", defaults.composites_per_pair)
+            ),
+            root=str(settings.get("mnist_root", defaults.mnist_root)),
+        )
+    return Trial(
+        graph=task.name,
+        hidden=tuple(hidden),
+        seed=seed,
+        train=dataclasses.replace(defaults.train, **settings.get("train", {})),
+        # A Pe left out takes the mode's own schedule (grid's or edge-only's).
+        search=SearchHparams(
+            mode=mode,
+            pu_values=defaults.search.pu_values if pu is None else tuple(pu),
+            pe_values=None if pe is None else tuple(pe),
+        ),
+        pruning=PruningHparams(
+            accuracy_threshold=float(
+                settings.get("accuracy_threshold", pruning.accuracy_threshold)
+            ),
+            require_trainable_dense=bool(
+                settings.get("dense_must_reach_threshold", pruning.require_trainable_dense)
+            ),
+            accuracy_measure=settings.get("accuracy_measure", pruning.accuracy_measure),
+        ),
+        detection=dataclasses.replace(defaults.detection, **settings.get("detection", {})),
+        n_inputs=task.n_inputs,
+        n_outputs=task.n_outputs,
+        dataset=dataset,
+    )
+
+
+def _check_task_keys(spec: Mapping[str, Any], task: str, where: str) -> None:
+    if "archs" in spec and ("widths" in spec or "depths" in spec):
+        raise ConfigError(f"config: {where}: give either archs or widths/depths, not both")
+    if task == "boolean" and "graphs" not in spec:
+        raise ConfigError(f"config: {where}: 'graphs' is required for task boolean")
+    if task != "boolean" and "graphs" in spec:
+        raise ConfigError(f"config: {where}.graphs: task {task} takes no graphs")
+    if task == "boolean":
+        for key in ("split", "composites_per_pair", "mnist_root"):
+            if key in spec:
+                raise ConfigError(f"config: {where}.{key}: applies to MNIST tasks only")
+        if spec.get("accuracy_measure", "per_bit") != "per_bit":
+            raise ConfigError(f"config: {where}.accuracy_measure: per_digit needs an MNIST task")
+
+
+def _load_tasks(names: Sequence[str], task: str, where: str) -> dict[str, Task]:
+    loaded: dict[str, Task] = {}
+    for index, name in enumerate(names):
+        if task == "boolean" and is_mnist(name):
+            raise ConfigError(
+                f"config: {where}.graphs[{index}]: {name} is an MNIST task (set task: instead)"
+            )
+        try:
+            loaded[name] = load_task(name)
+        except (GraphError, TaskError) as exc:
+            field = f"{where}.graphs[{index}]" if task == "boolean" else f"{where}.task"
+            raise ConfigError(f"config: {field}: {exc}") from None
+    return loaded
+
+
+def _in_force(spec: Mapping[str, Any], graph: str, hidden: tuple[int, ...], seed: int) -> dict:
+    """The experiment's settings with the overrides matching this trial applied, in order."""
+    settings = dict(spec)
+    for override in spec.get("overrides", []):
+        if _matches(override, graph, hidden, seed):
+            for key in ("train", "detection"):
+                settings[key] = {**settings.get(key, {}), **override.get(key, {})}
+            settings |= {key: override[key] for key in _OVERRIDE_KEYS if key in override}
+    return settings
+
+
+def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
+    where = f"experiments.{name}"
+    task = spec.get("task", "boolean")
+    defaults = DEFAULTS[task]
+    _check_task_keys(spec, task, where)
+    graphs = spec["graphs"] if task == "boolean" else [task]
+    if "archs" in spec:
+        hiddens = [tuple(a) for a in spec["archs"]]
+    else:
+        widths, depths = spec.get("widths", defaults.widths), spec.get("depths", defaults.depths)
+        hiddens = [(w,) * d for d in depths for w in widths]
+    loaded = _load_tasks(graphs, task, where)
+    trials = []
+    for graph_name, hidden, seed in itertools.product(
+        graphs, hiddens, spec.get("seeds", defaults.seeds)
+    ):
+        settings = {"task": task, "mode": defaults.search.mode} | _in_force(
+            spec, graph_name, hidden, seed
+        )
+        if task == "boolean" and settings.get("accuracy_measure", "per_bit") != "per_bit":
+            raise ConfigError(f"config: {where}: accuracy_measure per_digit needs an MNIST task")
+        if task != "boolean" and len(hidden) < MIN_MNIST_DEPTH:
+            raise ConfigError(
+                f"config: {where}: MNIST networks need at least {MIN_MNIST_DEPTH} hidden layers "
+                "(the task's structure has four levels)"
+            )
+        try:
+            trials.append(_trial(loaded[graph_name], hidden, seed, settings, where))
+        except (ValueError, TypeError) as exc:  # an hparams check the schema cannot express
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"config: {where}: {exc}") from None
+    return Experiment(name=name, task=task, trials=tuple(trials))
+
+
+# Folders of results/ that an experiment's own folder must not shadow.
+RESERVED_NAMES = ("graphs", "trials", "logs", "benchmarks", "figures")
+
+
+def load_study(config: Mapping[str, Any]) -> dict[str, Experiment]:
+    """Validate a config and expand every experiment into its trials."""
+    validate_config(config)
+    for name in config["experiments"]:
+        if name in RESERVED_NAMES:
+            raise ConfigError(
+                f"config: experiments.{name}: the name is reserved for a results folder"
+            )
+    study = {name: expand_experiment(name, spec) for name, spec in config["experiments"].items()}
+    roots: dict[Path, tuple[str, str]] = {}
+    for name, experiment in study.items():
+        for trial in experiment.trials:
+            if trial.dataset is None:
+                continue
+            first = roots.setdefault(trial.dataset.path, (trial.dataset.root, name))
+            if first[0] != trial.dataset.root:
+                raise ConfigError(
+                    f"config: experiments.{name}.mnist_root: {trial.dataset.root!r} differs from "
+                    f"experiments.{first[1]}'s {first[0]!r} for the same dataset"
+                )
+    return study
+
+
+def unique_trials(experiments: Sequence[Experiment]) -> list[Trial]:
+    """Trials of several experiments, each once (by key), in first-seen order."""
+    return list({t.key: t for e in experiments for t in e.trials}.values())

@@ -1,0 +1,159 @@
+"""A trial, the unit of the study: one (task, architecture, seed) with all its settings.
+
+Its identity (`Trial.key`, its folder under `results/trials/`) depends only on what defines it,
+never on the experiment that asked for it, so experiments that share a trial share its files. The
+workflow hands a trial to a job once, as `Trial.to_json()`; the job reads it with
+`Trial.from_json` and never re-expands the study.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from neural_sculpting.study import paths
+from neural_sculpting.study.hparams import (
+    DetectionSettings,
+    PruningHparams,
+    SearchHparams,
+    TrainingHparams,
+    from_dict,
+    to_dict,
+)
+
+# Search modes whose selected network is analysed (modules detected and scored).
+DETECTING_MODES = ("grid", "paper")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A composite MNIST dataset (`mnist.build_composites`), named by what defines it; `root` is
+    where the MNIST files live, not part of the identity (their MD5 sums are checked)."""
+
+    dataset: str  # two_digits | hierarchical
+    split: str  # paper | disjoint
+    composites_per_pair: int
+    root: str
+
+    @property
+    def path(self) -> Path:
+        return paths.mnist_dataset(self.dataset, self.split, self.composites_per_pair)
+
+
+@dataclass(frozen=True)
+class Trial:
+    graph: str
+    hidden: tuple[int, ...]
+    seed: int
+    train: TrainingHparams
+    search: SearchHparams
+    pruning: PruningHparams
+    detection: DetectionSettings
+    n_inputs: int
+    n_outputs: int
+    dataset: DatasetSpec | None = None  # MNIST tasks only
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self.hidden)
+
+    @property
+    def arch(self) -> str:
+        """Layer widths, inputs first, like `4-24-24-16`."""
+        return "-".join(map(str, (self.n_inputs, *self.hidden, self.n_outputs)))
+
+    @property
+    def detects(self) -> bool:
+        """Whether the trial's network is analysed (grid and paper modes)."""
+        return self.search.mode in DETECTING_MODES
+
+    @property
+    def train_key(self) -> str:
+        t = self.train
+        return f"lr{t.lr:g}-b{t.batch_size}-e{t.epochs}"
+
+    @property
+    def search_key(self) -> str:
+        """Mode plus a short digest of the settings that change the pruning result."""
+        s, p = self.search, self.pruning
+        if s.mode == "dense":
+            fields: dict[str, Any] = {}
+        elif s.mode == "edge_only":
+            fields = {"pe": s.pe_values}
+        else:
+            fields = {"pu": s.pu_values, "pe": s.pe_values}
+        fields |= {"threshold": p.accuracy_threshold, "trainable": p.require_trainable_dense}
+        # Only where they apply, so Boolean keys stay as they were before MNIST tasks existed.
+        if p.accuracy_measure != "per_bit":
+            fields["measure"] = p.accuracy_measure
+        if self.dataset is not None:
+            fields["data"] = f"{self.dataset.split}-c{self.dataset.composites_per_pair}"
+        digest = hashlib.blake2b(json.dumps(fields, sort_keys=True).encode(), digest_size=4)
+        return f"{s.mode.replace('_', '-')}-{digest.hexdigest()}"
+
+    @property
+    def key(self) -> str:
+        """The trial's folder under `results/trials/`, for example
+        `reused/4-24-24-16/lr0.1-b8-e40/grid-1a2b3c4d/s0`."""
+        return f"{self.graph}/{self.arch}/{self.train_key}/{self.search_key}/s{self.seed}"
+
+    @property
+    def analysis(self) -> str:
+        """The analysis folder inside the trial, named after the detection thresholds."""
+        d = self.detection
+        return paths.analysis_name(d.modularity_threshold, d.merge_threshold)
+
+    def to_json(self) -> str:
+        """One line of JSON holding every setting (the workflow's hand-over to a job)."""
+        data = {
+            "graph": self.graph,
+            "hidden": list(self.hidden),
+            "seed": self.seed,
+            "train": to_dict(self.train),
+            "search": to_dict(self.search),
+            "pruning": to_dict(self.pruning),
+            "detection": to_dict(self.detection),
+            "n_inputs": self.n_inputs,
+            "n_outputs": self.n_outputs,
+            "dataset": None if self.dataset is None else to_dict(self.dataset),
+        }
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Trial:
+        """The trial `to_json` wrote; a malformed text raises ValueError in one line."""
+        try:
+            data = json.loads(text)
+            return cls(
+                graph=str(data["graph"]),
+                hidden=tuple(int(w) for w in data["hidden"]),
+                seed=int(data["seed"]),
+                train=from_dict(TrainingHparams, data["train"]),
+                search=from_dict(SearchHparams, data["search"]),
+                pruning=from_dict(PruningHparams, data["pruning"]),
+                detection=from_dict(DetectionSettings, data["detection"]),
+                n_inputs=int(data["n_inputs"]),
+                n_outputs=int(data["n_outputs"]),
+                dataset=None if data["dataset"] is None else DatasetSpec(**data["dataset"]),
+            )
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not a trial's JSON ({type(exc).__name__}: {exc})") from None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    task: str
+    trials: tuple[Trial, ...]
+
+    @property
+    def graphs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.graph for t in self.trials))
+
+    @property
+    def is_mnist(self) -> bool:
+        return self.task != "boolean"

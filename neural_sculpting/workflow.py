@@ -1,0 +1,222 @@
+"""What the Snakemake workflow computes from its config, as plain Python that tests can call.
+
+`Plan.from_config` validates the config and expands the study once, when Snakemake builds its DAG;
+the rules (`workflow/rules/*.smk`) only ask the plan for a job's inputs and its trial, and the
+targets for each top-level rule. Every file name comes from `study.paths`, every figure from
+`figures.registry`. Jobs receive their trial as JSON (`Trial.to_json()`), so no job re-expands the
+study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from neural_sculpting.figures import registry
+from neural_sculpting.study import paths
+from neural_sculpting.study.experiments import load_study
+from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
+from neural_sculpting.tasks.catalog import task_path
+
+
+class PlanError(ValueError):
+    """A target or job the config cannot make; one line naming it."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The config's top-level settings besides the experiments."""
+
+    device: str = "auto"  # auto | cpu | cuda: where pruning runs
+    threads: int = 1  # CPU threads per pruning job
+
+    @property
+    def gpu(self) -> int:
+        """GPUs a search job asks the scheduler for."""
+        return 1 if self.device == "cuda" else 0
+
+
+class Plan:
+    """The study of one config, with the targets and job inputs the workflow needs."""
+
+    def __init__(self, study: Mapping[str, Experiment], run: RunSettings) -> None:
+        self.study = dict(study)
+        self.run = run
+        self.trials: dict[str, Trial] = {
+            t.key: t for experiment in self.study.values() for t in experiment.trials
+        }
+        # The composite MNIST datasets by path; the first experiment naming one gives its root.
+        self.datasets: dict[str, DatasetSpec] = {}
+        for trial in self.trials.values():
+            if trial.dataset is not None:
+                self.datasets.setdefault(str(trial.dataset.path), trial.dataset)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Plan:
+        """Validate and expand a config (raises `experiments.ConfigError` in one line)."""
+        study = load_study(config)
+        defaults = RunSettings()
+        run = RunSettings(
+            device=config.get("device", defaults.device),
+            threads=config.get("threads", defaults.threads),
+        )
+        return cls(study, run)
+
+    @property
+    def boolean(self) -> list[Experiment]:
+        return [e for e in self.study.values() if not e.is_mnist]
+
+    @property
+    def mnist(self) -> list[Experiment]:
+        return [e for e in self.study.values() if e.is_mnist]
+
+    # --- jobs -----------------------------------------------------------------------------------
+
+    def trial(self, wildcards: Mapping[str, str]) -> Trial:
+        """The trial whose folder the job's wildcards name."""
+        key = paths.TRIAL_PATTERN.format(**wildcards)
+        if key not in self.trials:
+            raise PlanError(f"no trial of the config has the folder {key}")
+        return self.trials[key]
+
+    def search_inputs(self, wildcards: Mapping[str, str]) -> list[str]:
+        """What a trial learns from: its function graph, or its composite MNIST dataset."""
+        trial = self.trial(wildcards)
+        if trial.dataset is not None:
+            return [str(trial.dataset.path)]
+        return [str(paths.graph_file(trial.graph))]
+
+    def task_file(self, wildcards: Mapping[str, str]) -> str:
+        """The file defining a trial's task and its ground truth (detection scores against it)."""
+        return str(task_path(self.trial(wildcards).graph))
+
+    def graph_pattern(self, mnist: bool) -> str:
+        """A wildcard constraint matching the study's task names of one kind (MNIST or not), so
+        that the search rule of that kind makes their trials."""
+        names = sorted({g for e in (self.mnist if mnist else self.boolean) for g in e.graphs})
+        return "|".join(names) if names else "(?!)"
+
+    def mnist_root(self, dataset_path: str) -> str:
+        if dataset_path not in self.datasets:
+            raise PlanError(f"no experiment of the config uses the dataset {dataset_path}")
+        return self.datasets[dataset_path].root
+
+    def table_inputs(self, experiment: str) -> list[str]:
+        """What an experiment's table is built from: every trial's selected.json, and for the
+        modes that detect modules, the trial's score.json."""
+        files = []
+        for trial in self._experiment(experiment, "its table").trials:
+            files.append(str(paths.selected_json(trial.key)))
+            if trial.detects:
+                files.append(str(paths.score_json(trial.key, trial.analysis)))
+        return files
+
+    # --- figures --------------------------------------------------------------------------------
+
+    def _experiment(self, name: str, target: str) -> Experiment:
+        if name not in self.study:
+            raise PlanError(f"{target} needs experiment {name!r}, which the config does not define")
+        return self.study[name]
+
+    def _needed(self, target: str) -> list[Experiment]:
+        return [self._experiment(e, target) for e in registry.figure(target).experiments]
+
+    def figure_inputs(self, target: str) -> list[str]:
+        """A success figure's inputs: the trials tables of the experiments it reads."""
+        return [str(paths.trials_csv(e.name)) for e in self._needed(target)]
+
+    def _structural_trials(self, target: str) -> list[Trial]:
+        graph = registry.figure(target).graph
+        trials = {t.key: t for e in self._needed(target) for t in e.trials if t.graph == graph}
+        return list(trials.values())
+
+    def structural_inputs(self, target: str) -> list[str]:
+        """selected.json of the target's task's trials in the experiments it reads."""
+        return [str(paths.selected_json(t.key)) for t in self._structural_trials(target)]
+
+    def structural_seed(self, target: str) -> int:
+        """Seed 1, as the authors' figures, where the experiments have it; else their lowest."""
+        seeds = {t.seed for t in self._structural_trials(target)}
+        return 1 if 1 in seeds or not seeds else min(seeds)
+
+    def drawing_figure_inputs(self, target: str) -> list[str]:
+        """The drawings behind Fig. 32 or 33: every depth of the MNIST experiment they read."""
+        return drawing_targets(self._needed(target))
+
+    def available_figures(self, experiments: Iterable[Experiment]) -> list[str]:
+        """The paper figures whose experiments (and, for the structural ones, trials of their
+        task) the given experiments hold."""
+        names = {e.name for e in experiments}
+        targets = []
+        for name, fig in registry.FIGURES.items():
+            if fig.kind == registry.DRAWING or not set(fig.experiments) <= names:
+                continue
+            if fig.kind == registry.STRUCTURAL and not self._structural_trials(name):
+                continue
+            targets.append(str(paths.figure(name, "png")))
+        return targets
+
+    # --- top-level targets ----------------------------------------------------------------------
+
+    def boolean_targets(self) -> list[str]:
+        experiments = self.boolean
+        return (
+            graph_targets(experiments)
+            + experiment_targets(experiments)
+            + drawing_targets(experiments)
+            + self.available_figures(experiments)
+        )
+
+    def mnist_targets(self) -> list[str]:
+        experiments = self.mnist
+        return (
+            sorted(self.datasets)
+            + experiment_targets(experiments)
+            + drawing_targets(experiments)
+            + self.available_figures(experiments)
+        )
+
+    def all_targets(self) -> list[str]:
+        experiments = list(self.study.values())
+        return (
+            graph_targets(self.boolean)
+            + sorted(self.datasets)
+            + experiment_targets(experiments)
+            + drawing_targets(experiments)
+            + self.available_figures(experiments)
+        )
+
+
+def graph_targets(experiments: Iterable[Experiment]) -> list[str]:
+    graphs = sorted({g for e in experiments for g in e.graphs})
+    return (
+        [str(paths.truth_table_csv(g)) for g in graphs]
+        + [str(paths.structure_json(g)) for g in graphs]
+        + [str(paths.function_graph_drawing(g, "png")) for g in graphs]
+        + [str(paths.function_graph_drawing(g, "svg")) for g in graphs]
+    )
+
+
+def experiment_targets(experiments: Iterable[Experiment]) -> list[str]:
+    targets = []
+    for experiment in experiments:
+        targets.append(str(paths.trials_csv(experiment.name)))
+        if any(t.detects for t in experiment.trials):
+            targets.append(str(paths.experiment_figure(experiment.name, "png")))
+    return targets
+
+
+def drawing_targets(experiments: Iterable[Experiment]) -> list[str]:
+    """One drawing per (graph, depth) cell of the experiments' analysed trials."""
+    targets = []
+    for experiment in experiments:
+        cells = {(t.graph, t.depth) for t in experiment.trials if t.detects}
+        targets += [str(paths.drawing_cell(experiment.name, g, d)) for g, d in sorted(cells)]
+    return targets
+
+
+def trial_dir_of(selected_json: str) -> str:
+    """The trial folder of a selected.json (structural figures read folders)."""
+    return str(Path(selected_json).parent)
