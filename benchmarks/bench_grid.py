@@ -44,10 +44,11 @@ import conventional  # noqa: E402
 from conventional import STAGES, Stopwatch  # noqa: E402
 
 from neural_sculpting.engine.data import LaneData, graph_data  # noqa: E402
+from neural_sculpting.engine.device import resolve_device  # noqa: E402
 from neural_sculpting.engine.lanes import LaneMLP, parse_arch  # noqa: E402
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges  # noqa: E402
 from neural_sculpting.engine.pruning.units import prune_units, unit_schedules  # noqa: E402
-from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial, resolve_device  # noqa: E402
+from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial  # noqa: E402
 from neural_sculpting.engine.training import train_lanes  # noqa: E402
 from neural_sculpting.study.hparams import SearchHparams, TrainingHparams  # noqa: E402
 

@@ -4,10 +4,10 @@ Benchmark code, not part of the library. An `nn.Module` MLP of `nn.Linear` layer
 masks are applied in `forward`, `torch.optim.Adam` with weight decay, a plain minibatch loop over
 the truth table (shuffled, fresh N(0, noise_std) input noise every epoch), BCE loss, the best
 epoch kept; then Algorithm 1 (loss-sensitivity unit scores) and Algorithm 2 (global magnitude)
-with the decision rules of tasks.md, "Training" and "Pruning". It does the engine's work without
-its batching, so `bench_grid.py` can time what "lane by lane" costs when written plainly. Random
-numbers come from torch's global generator, seeded per network: the networks are not the
-engine's bitwise, only the same kind of result.
+with the decision rules of Appendix H (training, Algorithms 1 and 2). It does the engine's
+work without its batching, so `bench_grid.py` can time what "lane by lane" costs when written
+plainly. Random numbers come from torch's global generator, seeded per network: the networks are
+not the engine's bitwise, only the same kind of result.
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def run_grid(
 ) -> GridResult:
     """Dense training, then for each Pu unit pruning, one retraining, and edge pruning for each
     Pe, one network at a time. Pruning goes on even when the dense network misses `threshold`
-    (tasks.md: pruning's retraining carries on from where dense training stopped)."""
+    (Appendix H.1: pruning's retraining carries on from where dense training stopped)."""
     widths = (x.shape[1], *hidden, y.shape[1])
     clock = Stopwatch()
     count = [0]

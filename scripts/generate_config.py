@@ -116,7 +116,7 @@ def render_config(trials: pd.DataFrame) -> str:
         "# dense_must_reach_threshold: false follows the authors' code, which prunes every dense",
         "# network: with one pass over the truth table per epoch some dense networks stop short of",
         "# 100% (e.g. 4 of 10 seeds of input_separable 4-24-24-4 at 10 epochs) and pruning's",
-        "# retraining carries on from there (tasks.md, Training).",
+        "# retraining carries on from there (Appendix H.1).",
         "experiments:",
     ]
     lines += experiment_yaml(

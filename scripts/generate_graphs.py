@@ -5,7 +5,8 @@ The output is committed; rerun after changing this script:
     python scripts/generate_graphs.py            # writes config/graphs/*.yaml
     python scripts/generate_graphs.py --check    # exit 1 if the committed files differ
 
-The gate-level graphs follow `tasks.md` (Boolean tasks). Two 4-input blocks recur:
+The gate-level graphs follow the paper's function graphs (Section 5, Appendices B-E). Two
+4-input blocks recur:
 g  = 1 on {1100, 1010, 0011}: OR of ANDs (a,b,~c,~d), (a,~b,c,~d), (~a,~b,c,d);
 g' = 1 on {1111, 1001, 0101}: OR of ANDs (a,b,c,d), (a,~b,~c,d), (~a,b,~c,d).
 """

@@ -18,7 +18,8 @@ from neural_sculpting.study.hparams import HparamsError, SearchHparams, Training
 
 
 def xor_table() -> tuple[np.ndarray, np.ndarray]:
-    """tasks.md's input-separable task built by hand: y0 = x0^x1, y1 = ~y0, y2 = x2^x3, y3 = ~y2."""
+    """The paper's input-separable task (Fig. 1a) by hand: y0 = x0^x1, y1 = ~y0, y2 = x2^x3,
+    y3 = ~y2."""
     rows = np.array([[(r >> (3 - i)) & 1 for i in range(4)] for r in range(16)], dtype=np.uint8)
     y0 = rows[:, 0] ^ rows[:, 1]
     y2 = rows[:, 2] ^ rows[:, 3]

@@ -24,7 +24,7 @@ from neural_sculpting.study.hparams import (
     SearchHparams,
     TrainingHparams,
 )
-from neural_sculpting.tasks import mnist
+from neural_sculpting.tasks import composites, mnist_files
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_ROOT = ROOT.parent / "shared" / "data"
@@ -32,19 +32,19 @@ FAST = TrainingHparams(0.01, 64, 3, noise_std=0.0)
 
 
 @pytest.fixture(scope="module")
-def images() -> mnist.MnistImages:
-    return mnist.load_mnist(MNIST_ROOT)
+def images() -> mnist_files.MnistImages:
+    return mnist_files.load_mnist(MNIST_ROOT)
 
 
 @pytest.fixture(scope="module")
-def two_digits(images) -> mnist.CompositeDataset:
+def two_digits(images) -> composites.CompositeDataset:
     # 10 per pair: 800 training and 200 validation composites.
-    return mnist.build_composites(images, "two_digits", composites_per_pair=10)
+    return composites.build_composites(images, "two_digits", composites_per_pair=10)
 
 
 @pytest.fixture(scope="module")
-def hierarchical(images) -> mnist.CompositeDataset:
-    return mnist.build_composites(images, "hierarchical", composites_per_pair=5)
+def hierarchical(images) -> composites.CompositeDataset:
+    return composites.build_composites(images, "hierarchical", composites_per_pair=5)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -61,7 +61,9 @@ def test_mnist_data_keeps_uint8_pixels_and_scales_them_when_gathered(two_digits)
     rows = plan.order[:, :5].numpy()
     for lane in range(2):
         expected = two_digits.train_x[rows[lane]].astype(np.float32) / np.float32(255)
-        assert np.array_equal(x[lane].numpy(), expected)  # float32 / 255, as mnist.to_float
+        assert np.array_equal(
+            x[lane].numpy(), expected
+        )  # float32 / 255, as the engine scales pixels
         assert np.array_equal(y[lane].numpy(), two_digits.train_y[rows[lane]])
     assert float(x.max()) <= 1.0 and x.dtype == torch.float32
 

@@ -13,13 +13,12 @@ from test_engine_lanes import xor_table
 from neural_sculpting.engine.data import LaneData, boolean_data
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges_at
-from neural_sculpting.engine.pruning.units import (
+from neural_sculpting.engine.pruning.schedule import (
     LaneSchedule,
     percentile_thresholds,
-    prune_units_at,
     run_schedule,
-    unit_scores,
 )
+from neural_sculpting.engine.pruning.units import prune_units_at, unit_scores
 from neural_sculpting.engine.training import train_lanes
 from neural_sculpting.study.hparams import TrainingHparams
 

@@ -15,8 +15,8 @@ from neural_sculpting.engine.search import (
     SearchError,
     SearchSettings,
     SearchTrial,
-    select_lane,
 )
+from neural_sculpting.engine.selection import select_lane
 from neural_sculpting.store import checkpoint
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice
@@ -38,7 +38,7 @@ def test_selection_is_lowest_density_ties_to_larger_pe_then_larger_pu():
 
 
 def test_input_separable_grid_reaches_paper_density():
-    """tasks.md / paper: 4-24-24-4, lr 0.05, batch 8, 10 epochs -> ~2% density at 100%."""
+    """The paper (Appendix H): 4-24-24-4, lr 0.05, batch 8, 10 epochs -> ~2% density at 100%."""
     result = Search([SearchTrial("input_separable", 0)], SearchSettings((24, 24), XOR)).run()[0]
     assert result.dense_reached_threshold and result.pruned
     assert result.val_accuracy == 100.0
@@ -169,3 +169,40 @@ def test_cli_usage_errors_are_value_errors(tmp_path):
         args = parse(["train", *BASE, "--device", "cuda", "--out", str(tmp_path / "y")])
         with pytest.raises(ValueError, match="CUDA"):
             args.handler(args)
+
+
+def _dense_record_after_search(out: Path) -> dict:
+    search = SearchSettings((8,), TrainingHparams(0.05, 8, 1), search=SearchHparams(mode="dense"))
+    Search([SearchTrial("input_separable", 0, out)], search).run()
+    return json.loads((out / "dense.json").read_text())
+
+
+def test_stage_files_know_the_task_file_and_the_rules_that_made_them(tmp_path, monkeypatch):
+    """Editing a task file, or a change of the engine's rules, recomputes the stages; an
+    unchanged rerun reuses them."""
+    from neural_sculpting.engine import stage_records as search_module
+
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    source = Path(__file__).resolve().parents[1] / "config" / "graphs" / "input_separable.yaml"
+    task = graphs / "input_separable.yaml"
+    task.write_text(source.read_text())
+    monkeypatch.setenv("SCULPT_GRAPHS_DIR", str(graphs))
+    out = tmp_path / "trial"
+    record = _dense_record_after_search(out)
+    assert record["config"]["task_sha256"] == checkpoint.file_sha256(task)
+    assert record["config"]["rules"] == search_module.RULES_VERSION
+    stamp = (out / "dense.json").stat().st_mtime_ns
+    _dense_record_after_search(out)
+    assert (out / "dense.json").stat().st_mtime_ns == stamp  # reused
+    task.write_text(source.read_text() + "# an edit that changes nothing but the file\n")
+    edited = _dense_record_after_search(out)
+    assert edited["config"]["task_sha256"] == checkpoint.file_sha256(task)
+    assert (out / "dense.json").stat().st_mtime_ns != stamp  # recomputed
+    stamp = (out / "dense.json").stat().st_mtime_ns
+    monkeypatch.setattr(search_module, "RULES_VERSION", search_module.RULES_VERSION + 1)
+    bumped = _dense_record_after_search(out)
+    assert bumped["config"]["rules"] == search_module.RULES_VERSION
+    assert (out / "dense.json").stat().st_mtime_ns != stamp  # recomputed
+    # Recomputed by the same rules, the network is the same one.
+    assert bumped["lanes"][0]["val_loss"] == record["lanes"][0]["val_loss"]

@@ -1,4 +1,4 @@
-"""MNIST loading and the composite datasets of Section 5.5 (tasks.md, "MNIST tasks").
+"""MNIST loading and the composite datasets of Section 5.5 and Appendix F.
 
 Checked against independent facts: the real files in ``shared/data/MNIST/raw`` (image counts, the
 published per-digit label counts, MD5 sums from the data README), hand-made images whose composite
@@ -15,24 +15,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from neural_sculpting.cli import mnist as mnist_cli
-from neural_sculpting.tasks import mnist
-from neural_sculpting.tasks.mnist import (
+from neural_sculpting.tasks import mnist_files
+from neural_sculpting.tasks.composites import (
     CompositeDataset,
-    MnistDataError,
-    MnistImages,
     MnistSettingsError,
     build_composites,
     dead_pixels,
     digit_pairs,
-    load_mnist,
     pixel_side,
-    read_idx,
     split_sizes,
-    to_float,
 )
+from neural_sculpting.tasks.mnist_files import MnistDataError, MnistImages, load_mnist, read_idx
 
 DATA_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RAW_NAMES = (
@@ -193,7 +188,7 @@ def test_not_gzip(tmp_path: Path) -> None:
 
 
 def test_download_without_torchvision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mnist, "_torchvision_mnist", lambda: None)
+    monkeypatch.setattr(mnist_files, "_torchvision_mnist", lambda: None)
     with pytest.raises(MnistDataError) as exc:
         load_mnist(tmp_path, download=True)
     assert_one_line_naming(exc, tmp_path / "MNIST" / "raw", "torchvision", "missing")
@@ -210,7 +205,7 @@ def test_download_goes_through_torchvision(tmp_path: Path, monkeypatch: pytest.M
             for name in RAW_NAMES:
                 shutil.copyfile(DATA_ROOT / "MNIST" / "raw" / name, raw / name)
 
-    monkeypatch.setattr(mnist, "_torchvision_mnist", lambda: FakeMNIST)
+    monkeypatch.setattr(mnist_files, "_torchvision_mnist", lambda: FakeMNIST)
     images = load_mnist(tmp_path, download=True)
     assert calls == [(str(tmp_path), True, True), (str(tmp_path), False, True)]
     assert np.bincount(images.train_labels).tolist() == TRAIN_COUNTS
@@ -373,18 +368,6 @@ def test_dead_pixels_real(two_digits: CompositeDataset) -> None:
     assert not dead[14 * 56 + 14] and not dead[14 * 56 + 28 + 14]
 
 
-def test_to_float(two_digits: CompositeDataset) -> None:
-    floats = to_float(two_digits)
-    assert floats.train_x.dtype == torch.float32 and floats.val_y.dtype == torch.float32
-    assert floats.train_x.shape == (800, 1568) and floats.train_y.shape == (800, 20)
-    raw = torch.from_numpy(two_digits.train_x.astype(np.int64))
-    assert torch.equal(floats.train_x[raw == 255], torch.ones(int((raw == 255).sum())))
-    assert torch.equal(floats.train_x[raw == 0], torch.zeros(int((raw == 0).sum())))
-    assert float(floats.train_x.min()) == 0.0 and float(floats.train_x.max()) == 1.0
-    torch.testing.assert_close(floats.val_x * 255, torch.from_numpy(two_digits.val_x).float())
-    assert floats.train_y.sum(dim=1).tolist() == [2.0] * 800
-
-
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
@@ -500,13 +483,3 @@ def test_cli_root_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(mnist_cli.ROOT_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(MnistDataError, match="missing"):
         args.handler(args)
-
-
-def test_cli_constants_match_the_library():
-    from neural_sculpting.cli import mnist as mnist_cli
-    from neural_sculpting.tasks import mnist
-
-    assert tuple(mnist.TASKS) == mnist_cli.TASKS
-    assert tuple(mnist.SPLITS) == mnist_cli.SPLITS
-    assert mnist_cli.DEFAULT_COMPOSITES_PER_PAIR == mnist.DEFAULT_COMPOSITES_PER_PAIR
-    assert mnist_cli.DEFAULT_SEED == mnist.DEFAULT_SEED

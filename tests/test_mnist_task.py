@@ -1,4 +1,4 @@
-"""MNIST task descriptions and their scoring, against the facts of tasks.md (Section 5.5):
+"""MNIST task descriptions and their scoring, against the paper's facts (Section 5.5, Appendix F):
 digit 1 in columns 0-27 and digit 2 in columns 28-55 of a row-major 28x56 image; two-digit task:
 outputs 0-9 one-hot digit 1, 10-19 one-hot digit 2, two separate modules; hierarchical task (Fig.
 13a): digit modules a and b, then three output sub-functions f_i = bit i of d1 XOR bit i of d2.

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import AgglomerativeClustering
 
+from neural_sculpting.analysis.alive_units import reachability_features, remove_dead_units
 from neural_sculpting.analysis.modularity import (
     ModularityInputError,
     cosine_distance_matrix,
@@ -21,14 +22,14 @@ from neural_sculpting.analysis.module_detection import (
     DetectionInputError,
     DetectionSettings,
     ModuleDetection,
+    detect_modules,
+    merge_layers,
+)
+from neural_sculpting.analysis.unit_clustering import (
     agglomerative_cut,
     cluster_layer,
     cluster_layer_detailed,
     cut_sequence,
-    detect_modules,
-    merge_layers,
-    reachability_features,
-    remove_dead_units,
 )
 from neural_sculpting.study.hparams import HparamsError
 

@@ -14,6 +14,10 @@ import pytest
 
 from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.figures import paper_figures as pf
+from neural_sculpting.figures.hierarchy_subfunctions import fig12a, subfunction_kinds
+from neural_sculpting.figures.input_overlap import fig10
+from neural_sculpting.figures.mnist_categories import fig13b
+from neural_sculpting.figures.structure_recovered import fig7, fig8, fig12b
 
 FLAGS = ("input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match")
 
@@ -79,7 +83,7 @@ def validation_rows():
 
 
 def test_fig7_counts_rates_and_wilson_intervals(tmp_path):
-    rates = pf.fig7(table(validation_rows()), tmp_path)
+    rates = fig7(table(validation_rows()), tmp_path)
     assert_files(tmp_path, "fig7")
     csv = read_csv(tmp_path, "fig7")
     assert list(csv.columns) == [
@@ -104,7 +108,7 @@ def test_flags_read_from_csv_text_give_the_same_counts(tmp_path):
     table(validation_rows()).to_csv(path, index=False)
     text = path.read_text()
     assert "True" in text and ",," in text  # flags as text, empty cells for unscored rows
-    pf.fig7(pf.read_trials([path, path]), tmp_path)  # the same table twice: trials kept once
+    fig7(pf.read_trials([path, path]), tmp_path)  # the same table twice: trials kept once
     row = row_of(read_csv(tmp_path, "fig7"), graph="input_separable", depth=2)
     assert (row.trials, row.successes, row.untrainable) == (4, 3, 1)
 
@@ -120,7 +124,7 @@ def test_fig8_rates_by_use_and_depth(tmp_path):
         *[trial("reused", 3, ok) for ok in (True, True, True, False)],
         trial("input_separable", 3, True),
     ]
-    pf.fig8(table(rows), tmp_path)
+    fig8(table(rows), tmp_path)
     assert_files(tmp_path, "fig8")
     csv = read_csv(tmp_path, "fig8")
     assert list(csv[["use", "depth"]].itertuples(index=False, name=None)) == [
@@ -141,7 +145,7 @@ def test_fig12b_exact_hierarchy_by_use_per_depth(tmp_path):
         trial("hierarchy_use8", 4, False, found="a;b", use=8),
         trial("hierarchy_use8", 4, trainable=False, use=8),
     ]
-    pf.fig12b(table(rows), tmp_path)
+    fig12b(table(rows), tmp_path)
     assert_files(tmp_path, "fig12b")
     csv = read_csv(tmp_path, "fig12b")
     assert len(csv) == 3
@@ -170,7 +174,7 @@ def hierarchy_rows():
 
 
 def test_fig12a_kinds_count_a_merged_module_as_neither(tmp_path):
-    pf.fig12a(table(hierarchy_rows()), tmp_path)
+    fig12a(table(hierarchy_rows()), tmp_path)
     assert_files(tmp_path, "fig12a")
     csv = read_csv(tmp_path, "fig12a")
 
@@ -196,7 +200,7 @@ def test_fig12a_kinds_count_a_merged_module_as_neither(tmp_path):
 
 
 def test_subfunction_kinds_per_trial():
-    kinds = pf.subfunction_kinds(table(hierarchy_rows()))
+    kinds = subfunction_kinds(table(hierarchy_rows()))
     assert kinds.loc[0, ["input_separable", "intermediate", "output", "merged"]].tolist() == [
         True, False, False, True,
     ]  # fmt: skip
@@ -223,7 +227,7 @@ def test_fig10_pools_depths_for_each_property(tmp_path):
         row(3, True, True, False, trainable=False),
         trial("overlap0_use1", 2, True, overlap=0, use=1),
     ]
-    pf.fig10(table(rows), tmp_path)
+    fig10(table(rows), tmp_path)
     assert_files(tmp_path, "fig10")
     csv = read_csv(tmp_path, "fig10")
     assert len(csv) == 6  # 3 properties x 2 cells
@@ -268,7 +272,7 @@ def mnist_rows():
 
 
 def test_fig13b_rates_per_category_and_depth(tmp_path):
-    pf.fig13b(table(mnist_rows()), tmp_path)
+    fig13b(table(mnist_rows()), tmp_path)
     assert_files(tmp_path, "fig13b")
     csv = read_csv(tmp_path, "fig13b")
     assert list(csv.columns) == [
@@ -313,15 +317,15 @@ def test_fig13b_errors(tmp_path):
     rows = table(mnist_rows())
     message = one_line_error(
         pf.TrialsTableError,
-        lambda: pf.fig13b(rows.drop(columns="category_middle_layers"), tmp_path),
+        lambda: fig13b(rows.drop(columns="category_middle_layers"), tmp_path),
     )
     assert "fig13b" in message and "category_middle_layers" in message
     others = table([r | dict.fromkeys(CATEGORIES) for r in validation_rows()])
-    message = one_line_error(pf.MissingGraphsError, lambda: pf.fig13b(others, tmp_path))
+    message = one_line_error(pf.MissingGraphsError, lambda: fig13b(others, tmp_path))
     assert "fig13b" in message and "mnist_hierarchical" in message
     bad = rows.astype({"category_output_modules": object})
     bad.loc[0, "category_output_modules"] = "maybe"
-    assert "maybe" in one_line_error(pf.TrialsTableError, lambda: pf.fig13b(bad, tmp_path))
+    assert "maybe" in one_line_error(pf.TrialsTableError, lambda: fig13b(bad, tmp_path))
     assert not list(tmp_path.iterdir())
 
 
@@ -337,7 +341,7 @@ def one_line_error(error_type, call):
 
 def test_a_table_without_the_needed_graphs_is_a_one_line_error(tmp_path):
     rows = table(validation_rows())
-    message = one_line_error(pf.MissingGraphsError, lambda: pf.fig12a(rows, tmp_path))
+    message = one_line_error(pf.MissingGraphsError, lambda: fig12a(rows, tmp_path))
     assert "fig12a" in message and "hierarchy_use1" in message
     assert not list(tmp_path.iterdir())
 
@@ -345,14 +349,14 @@ def test_a_table_without_the_needed_graphs_is_a_one_line_error(tmp_path):
 def test_malformed_tables_are_one_line_errors(tmp_path):
     rows = table(validation_rows())
     message = one_line_error(
-        pf.TrialsTableError, lambda: pf.fig7(rows.drop(columns="structure_match"), tmp_path)
+        pf.TrialsTableError, lambda: fig7(rows.drop(columns="structure_match"), tmp_path)
     )
     assert "structure_match" in message
     mixed = rows.assign(mode=["dense"] + ["grid"] * (len(rows) - 1))
-    assert "modes" in one_line_error(pf.TrialsTableError, lambda: pf.fig7(mixed, tmp_path))
+    assert "modes" in one_line_error(pf.TrialsTableError, lambda: fig7(mixed, tmp_path))
     bad = rows.astype({"structure_match": object})
     bad.loc[0, "structure_match"] = "maybe"
-    assert "maybe" in one_line_error(pf.TrialsTableError, lambda: pf.fig7(bad, tmp_path))
+    assert "maybe" in one_line_error(pf.TrialsTableError, lambda: fig7(bad, tmp_path))
     one_line_error(pf.PaperFigureError, lambda: pf.paper_figure("fig9", rows, tmp_path))
 
 

@@ -228,3 +228,74 @@ def test_bad_mnist_settings_are_one_line_config_errors(config, message):
     with pytest.raises(ConfigError, match=message) as info:
         load_study(config)
     assert "\n" not in str(info.value)
+
+
+# --- edge-only Pe, the trial hand-over, defaults ------------------------------------------------
+
+PAPER_EDGE_ONLY_PE = (5.0, 2.5, 2.0, 1.5, 1.0, 0.5)  # Sec. 3.1: edge pruning alone, Pe 5 ... 0.5
+
+
+def edge_only(**experiment) -> dict:
+    return minimal(mode="edge_only", seeds=[0], **experiment)
+
+
+def test_a_pe_given_to_an_edge_only_experiment_is_its_schedule():
+    (trial,) = load_study(edge_only(pe=[3, 1]))["mine"].trials
+    assert trial.search.pe_values == (3.0, 1.0)
+
+
+def test_a_pe_given_by_an_override_is_the_edge_only_schedule_of_its_trials():
+    config = edge_only(depths=[1, 2], overrides=[{"depths": [2], "pe": [4]}])
+    trials = {t.depth: t for t in load_study(config)["mine"].trials}
+    assert trials[2].search.pe_values == (4.0,)
+    assert trials[1].search.pe_values == PAPER_EDGE_ONLY_PE
+    assert trials[1].search_key != trials[2].search_key
+
+
+def test_without_pe_edge_only_keeps_the_papers_schedule_and_folders(paper_study):
+    (trial,) = load_study(edge_only())["mine"].trials
+    assert trial.search.pe_values == PAPER_EDGE_ONLY_PE
+    # The folder names the paper's edge-only trials had before Pe could be given (Figs. 3a,
+    # 3b, 35): the cached networks of earlier runs stay valid.
+    for name in ("structural_edge_only_input_separable", "structural_edge_only_reused"):
+        searches = {t.search_key for t in paper_study[name].trials}
+        assert searches == {"edge-only-0b922a2e"}
+
+
+def test_every_trial_of_the_paper_study_survives_its_json_hand_over(paper_study):
+    from neural_sculpting.study.trial import Trial
+
+    trials = unique_trials(list(paper_study.values()))
+    assert {t.dataset is not None for t in trials} == {True, False}
+    assert {t.search.mode for t in trials} == {"grid", "dense", "edge_only"}
+    for trial in trials:
+        assert Trial.from_json(trial.to_json()) == trial
+
+
+@pytest.mark.parametrize("text", ["", "{}", '{"graph": "x"}', "[1, 2]", '{"graph": 1'])
+def test_a_malformed_trial_json_is_one_line(text):
+    from neural_sculpting.study.trial import Trial
+
+    with pytest.raises(ValueError, match="not a trial's JSON") as info:
+        Trial.from_json(text)
+    assert "\n" not in str(info.value)
+
+
+def test_the_schemas_defaults_are_the_dataclasses_defaults():
+    from neural_sculpting.study.defaults import DEFAULTS
+    from neural_sculpting.study.experiments import schema
+
+    expected = DEFAULTS["boolean"].as_config()
+    experiment = schema()["$defs"]["experiment"]["properties"]
+    stated = {key: spec["default"] for key, spec in experiment.items() if "default" in spec}
+    assert stated.keys() <= expected.keys()
+    for key, value in stated.items():
+        assert value == expected[key], key
+    # Every key the dataclasses default is stated in the schema (and so in config/README.md).
+    assert set(expected) == set(stated)
+
+
+def test_mnist_experiments_train_without_input_noise():
+    (trial,) = load_study(mnist(seeds=[0], train={"lr": 0.01}))["mine"].trials
+    assert trial.train.noise_std == 0.0 and trial.train.lr == 0.01
+    assert trial.train.epochs == 80  # the hierarchical task's default, kept beside the new lr

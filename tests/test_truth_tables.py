@@ -1,4 +1,4 @@
-"""Every paper task's truth table, checked against the definitions in tasks.md.
+"""Every paper task's truth table, checked against the paper's definitions (Sec. 5, Apps. B-E).
 
 The expected columns are computed here from the written definitions (g and g' as their published
 columns, XOR/AND/OR on integer bits), not from the gate graphs the files hold.
@@ -12,7 +12,7 @@ import pytest
 from neural_sculpting.tasks.function_graph import available_graphs, load_graph
 from neural_sculpting.tasks.truth_table import truth_table
 
-# tasks.md: columns for rows 0000..1111 (a the most significant bit).
+# The paper's truth tables: columns for rows 0000..1111 (a the most significant bit).
 G_COLUMN = "0001000000101000"
 G_PRIME_COLUMN = "0000010001000001"
 USES = (1, 2, 4, 6, 8)

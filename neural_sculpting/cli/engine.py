@@ -175,7 +175,7 @@ def _handler(command: str):
 
 def _mnist_data(path: Path) -> TaskData:
     from neural_sculpting.engine.data import mnist_data
-    from neural_sculpting.tasks.mnist import CompositeDataset
+    from neural_sculpting.tasks.composites import CompositeDataset
 
     return mnist_data(CompositeDataset.load(path))  # one-line errors of its own
 
@@ -281,7 +281,8 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     # torch is imported here, not at module level, so `sculpt graph ...` starts fast.
     import torch
 
-    from neural_sculpting.engine.search import Search, resolve_device
+    from neural_sculpting.engine.device import resolve_device
+    from neural_sculpting.engine.search import Search
 
     if args.threads is not None:
         if args.threads < 1:

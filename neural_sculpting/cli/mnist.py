@@ -10,12 +10,12 @@ import argparse
 import os
 from pathlib import Path
 
-# Mirrors of neural_sculpting.tasks.mnist's constants, so that building the parser imports no torch
-# (a test keeps them in step).
-TASKS = ("two_digits", "hierarchical")
-SPLITS = ("paper", "disjoint")
-DEFAULT_COMPOSITES_PER_PAIR = 1000
-DEFAULT_SEED = 0
+from neural_sculpting.tasks.composites import (
+    DEFAULT_COMPOSITES_PER_PAIR,
+    DEFAULT_SEED,
+    SPLITS,
+    TASKS,
+)
 
 ROOT_ENV = "SCULPT_MNIST_ROOT"
 
@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _mnist_data(args: argparse.Namespace) -> int:
-    from neural_sculpting.tasks.mnist import build_composites, dead_pixels, load_mnist
+    from neural_sculpting.tasks.composites import build_composites, dead_pixels
+    from neural_sculpting.tasks.mnist_files import load_mnist
 
     root = args.root or (Path(os.environ[ROOT_ENV]) if os.environ.get(ROOT_ENV) else None)
     if root is None:

@@ -10,7 +10,7 @@ fixed number of rows (`val_chunks`), so neither grows with lanes x validation ro
 rows x 1568 pixels would be 125 MB per lane). The chunking depends on the data only, never on the
 number of lanes, so a lane's numbers are bitwise the same alone or in a batch.
 
-Boolean tasks (tasks.md, "Training"): training rows = the full truth table, with fresh N(0, 0.1)
+Boolean tasks (Appendix H.1): training rows = the full truth table, with fresh N(0, 0.1)
 noise on the inputs every epoch, shuffled; validation = the clean table.
 """
 
@@ -26,9 +26,10 @@ import torch
 
 from neural_sculpting.engine.seeding import KeyPart, generator
 from neural_sculpting.study.hparams import ACCURACY_MEASURES
+from neural_sculpting.tasks.composites import task_name
 
 if TYPE_CHECKING:
-    from neural_sculpting.tasks.mnist import CompositeDataset
+    from neural_sculpting.tasks.composites import CompositeDataset
 
 
 # Validation rows evaluated at once: bounds activations to lanes x EVAL_ROWS x width. Boolean
@@ -135,14 +136,11 @@ def graph_data(graph_names: Sequence[str], noise_std: float = 0.1) -> BooleanDat
 @dataclass(frozen=True)
 class MnistData(TaskData):
     """Composite MNIST digits: pixels stay uint8 on the device (a quarter of float32's memory)
-    and become float32 / 255 (tasks.md: scaled to [0, 1]) only when rows are gathered. No
+    and become float32 / 255 (Section 5.5: scaled to [0, 1]) only when rows are gathered. No
     per-epoch noise."""
 
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(torch.float32) / 255
-
-
-MNIST_TASK_PREFIX = "mnist_"
 
 
 def mnist_data(dataset: CompositeDataset) -> MnistData:
@@ -150,7 +148,7 @@ def mnist_data(dataset: CompositeDataset) -> MnistData:
 
     Per-digit groups: two_digits = the two one-hot groups of ten outputs; hierarchical = the
     3-bit XOR code as one group (a sample is right when all three bits are)."""
-    from neural_sculpting.tasks.mnist import TASK_OUTPUTS
+    from neural_sculpting.tasks.composites import TASK_OUTPUTS
 
     if dataset.task not in TASK_OUTPUTS or dataset.n_outputs != TASK_OUTPUTS[dataset.task]:
         raise DataError(f"not an MNIST composite task: {dataset.task!r}")
@@ -168,7 +166,7 @@ def mnist_data(dataset: CompositeDataset) -> MnistData:
     if len(dataset.train_x) == 0 or len(dataset.val_x) == 0:
         raise DataError("an MNIST dataset needs training and validation rows")
     return MnistData(
-        names=(MNIST_TASK_PREFIX + dataset.task,),
+        names=(task_name(dataset.task),),
         train_x=pixels(dataset.train_x),
         train_y=targets(dataset.train_y),
         val_x=pixels(dataset.val_x),

@@ -2,12 +2,12 @@
 
 Modes (per experiment):
 - `grid`: dense training, unit pruning for every Pu, then for every Pu its unit-pruned network
-  retrained once and edge-pruned for every Pe; the trial's network is the lowest-density one,
-  ties to the larger Pe, then the larger Pu (the authors' loop: Pe from high to low outer, Pu from
-  high to low inner, first minimum kept).
+  retrained once and edge-pruned for every Pe; the trial's network is the lowest-density one
+  (`selection.py`).
 - `paper`: the same with the single (Pu, Pe) the authors picked for the trial (paper_hparams.csv,
   first row where it lists two), or the values given.
-- `edge_only`: edge pruning of the dense network for every Pe of `edge_only_pe`, lowest density.
+- `edge_only`: edge pruning of the dense network for every Pe (by default 5.0 ... 0.5), lowest
+  density.
 - `dense`: training only.
 
 A trial is (graph, seed); all trials of one call share architecture and settings, and all their
@@ -15,14 +15,14 @@ lanes of a stage train in one batch, each lane with its own data and its own ran
   init (seed, "init"); dense epoch e (seed, "dense", e); unit round r (seed, pu, r, e);
   edge start (seed, pu, "edge-start", e); edge round (seed, pu, pe, r, e);
   edge-only round (seed, "edge-only", pe, r, e).
-Lanes that do not fit the memory budget together (`training.lane_memory_bytes`) run in
-consecutive groups; lanes are independent, so the result is bitwise that of one batch.
+Lanes that do not fit the memory budget together run in consecutive groups (`lane_groups.py`);
+lanes are independent, so the result is bitwise that of one batch. Each stage's files record what
+made them (`stage_records.py`) and are reused only when that matches.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,47 +31,33 @@ from typing import Any
 
 import torch
 
-from neural_sculpting.engine.data import EVAL_ROWS, LaneData, TaskData, graph_data
+from neural_sculpting.engine.data import LaneData, TaskData, graph_data
+from neural_sculpting.engine.device import default_memory_budget
+from neural_sculpting.engine.lane_groups import lane_groups, prune_in_groups, train_in_groups
 from neural_sculpting.engine.lanes import LaneMLP, arch_name
 from neural_sculpting.engine.progress import Progress
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges
-from neural_sculpting.engine.pruning.units import LaneSchedule, prune_units, unit_schedules
-from neural_sculpting.engine.training import Evaluation, evaluate, lane_memory_bytes, train_lanes
+from neural_sculpting.engine.pruning.schedule import LaneSchedule
+from neural_sculpting.engine.pruning.units import prune_units, unit_schedules
+from neural_sculpting.engine.selection import select
+from neural_sculpting.engine.stage_records import (
+    lane_record,
+    lane_summaries,
+    search_values,
+    stage_configs,
+    task_sha256,
+)
+from neural_sculpting.engine.training import Evaluation, evaluate
 from neural_sculpting.store import checkpoint
 from neural_sculpting.store.records import Selection
-from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams, to_dict
+from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.trial import Trial
-from neural_sculpting.tasks.catalog import task_path
 
 STAGE_ORDER = ("dense", "units", "edges", "selected")
-# The version of the engine's rules, recorded in every stage's config: bump it with any change
-# that alters a result (training, pruning, selection), so that earlier stage files are recomputed.
-RULES_VERSION = 2
 
 
 class SearchError(ValueError):
     """A search request that cannot run (missing stage files, unknown paper trial, device)."""
-
-
-def resolve_device(name: str) -> torch.device:
-    """ "auto" (CUDA when available), "cpu" or "cuda"."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise SearchError("--device cuda was asked for but no CUDA device is available")
-        return torch.device("cuda")
-    raise SearchError(f"device must be auto, cpu or cuda, got {name!r}")
-
-
-def default_memory_budget(device: torch.device) -> float:
-    """Bytes the lanes of a stage may use: 80% of the free CUDA memory, or half the RAM."""
-    if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
-        return 0.8 * free
-    return 0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 @dataclass(frozen=True)
@@ -129,59 +115,6 @@ class _Run:
         return self.trial.out_dir
 
 
-def task_sha256(graph: str) -> str | None:
-    """The SHA-256 of the file defining a task (None for a task made in memory, as in tests)."""
-    path = task_path(graph)
-    return checkpoint.file_sha256(path) if path.is_file() else None
-
-
-def _configs(
-    exp: SearchSettings, trial: SearchTrial, widths, pu, pe, task_digest: str | None
-) -> dict[str, dict[str, Any]]:
-    """What made each stage, compared key by key before its files are reused: the engine's
-    rules, the task file's content, the trial and every setting that reaches the stage."""
-    dense = {
-        "rules": RULES_VERSION,
-        "task_sha256": task_digest,
-        "graph": trial.graph,
-        "seed": trial.seed,
-        "arch": arch_name(widths),
-        "training": to_dict(exp.training),
-        "accuracy_measure": exp.pruning.accuracy_measure,  # it picks the best epoch
-    }
-    units = {**dense, "pruning": to_dict(exp.pruning), "pu": list(pu)}
-    edges = {**units, "mode": exp.search.mode, "pe": list(pe)}
-    return {"dense": dense, "units": units, "edges": edges, "selected": edges}
-
-
-def _values(exp: SearchSettings, trial: SearchTrial) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    mode = exp.search.mode
-    if mode == "dense":
-        return (), ()
-    if mode == "edge_only":
-        return (), tuple(trial.pe or exp.search.pe_values)
-    return tuple(trial.pu or exp.search.pu_values), tuple(trial.pe or exp.search.pe_values)
-
-
-def _record_lane(schedule: LaneSchedule, model: LaneMLP, lane: int, **extra) -> dict[str, Any]:
-    kept = int(model.kept_weights()[lane])
-    return {
-        **extra,
-        "final_density": kept / model.n_weights,
-        "kept_weights": kept,
-        "val_accuracy": schedule.accuracy,
-        "p_kept": schedule.p_kept,
-        "rounds": schedule.rounds,
-        "wall_s": schedule.wall_s,
-        "steps": schedule.history,
-    }
-
-
-def _summary(lanes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("pu", "pe", "final_density", "kept_weights", "val_accuracy", "start_val_accuracy")
-    return [{k: lane[k] for k in keys if k in lane} for lane in lanes]
-
-
 def _progress_fn(progress: Progress):
     def show(model: LaneMLP, lanes: list[LaneSchedule]) -> None:
         running = [i for i, lane in enumerate(lanes) if not lane.done]
@@ -232,8 +165,8 @@ class Search:
         self.runs = []
         digests = {name: task_sha256(name) for name in names}
         for trial in trials:
-            pu, pe = _values(exp, trial)
-            configs = _configs(exp, trial, widths, pu, pe, digests[trial.graph])
+            pu, pe = search_values(exp, trial)
+            configs = stage_configs(exp, trial, widths, pu, pe, digests[trial.graph])
             self.runs.append(_Run(trial, index[trial.graph], widths, pu, pe, configs))
         self.stage_seconds: dict[str, float] = {}
 
@@ -243,65 +176,25 @@ class Search:
         return LaneData(self.data, tasks, self.device, self.exp.pruning.accuracy_measure)
 
     def _groups(self, stage: str, n_lanes: int) -> list[list[int]]:
-        """Consecutive lane groups that fit the memory budget, run one after the other. Lanes
-        are independent, so a split run gives bitwise the result of one batch."""
+        """The stage's lanes in groups that fit the memory budget (`lane_groups.py`)."""
         if self.memory_budget_bytes is None:
             self.memory_budget_bytes = default_memory_budget(self.device)
-        per_lane = lane_memory_bytes(self.widths, self.exp.training.batch_size, EVAL_ROWS)
-        size = max(1, int(self.memory_budget_bytes // per_lane))
-        groups = [list(range(a, min(a + size, n_lanes))) for a in range(0, n_lanes, size)]
+        hp = self.exp.training
+        groups = lane_groups(self.memory_budget_bytes, self.widths, hp.batch_size, n_lanes)
         self.stage_groups[stage] = len(groups)
         return groups
 
     def _train(self, stage: str, model: LaneMLP, tasks: list[int], keys: list) -> Evaluation:
-        """`train_lanes` on all lanes, in groups that fit the memory budget; `model` in place."""
-        data, groups = self._lane_data(tasks), self._groups(stage, len(tasks))
-        if len(groups) == 1:
-            return train_lanes(model, data, self.exp.training, keys)
-        parts = []
-        for group in groups:
-            part = model.select(group)
-            parts.append(
-                train_lanes(part, data.select(group), self.exp.training, [keys[i] for i in group])
-            )
-            model.put(group, part)
+        groups = self._groups(stage, len(tasks))
+        return train_in_groups(model, self._lane_data(tasks), self.exp.training, keys, groups)
 
-        def cat(name: str) -> torch.Tensor | None:
-            values = [getattr(ev, name) for ev in parts]
-            return None if values[0] is None else torch.cat(values)
-
-        return Evaluation(cat("accuracy"), cat("loss"), cat("per_bit"), cat("per_digit"))
-
-    def _prune(
-        self,
-        stage: str,
-        prune: Callable[..., LaneMLP],
-        model: LaneMLP,
-        tasks: list[int],
-        schedules: list[LaneSchedule],
-        hook: Callable[[LaneMLP, list[LaneSchedule]], None] | None,
-        progress: Progress,
-    ) -> LaneMLP:
-        """Run `prune` (unit or edge pruning) on all lanes, in groups that fit the memory
-        budget. The state hook always sees every lane: those of later groups at their start."""
-        data, groups = self._lane_data(tasks), self._groups(stage, len(tasks))
-        hp, threshold = self.exp.training, self.exp.pruning.accuracy_threshold
-        show = _progress_fn(progress)
-        if len(groups) == 1:
-            return prune(model, data, hp, threshold, schedules, on_round=hook, progress=show)
-        for group in groups:
-
-            def group_hook(part: LaneMLP, lanes: list[LaneSchedule], group=group) -> None:
-                model.put(group, part)
-                hook(model, schedules)
-
-            part = prune(
-                model.select(group), data.select(group), hp, threshold,
-                [schedules[i] for i in group], on_round=group_hook if hook else None,
-                progress=show,
-            )  # fmt: skip
-            model.put(group, part)
-        return model
+    def _prune(self, stage, prune, model, tasks, schedules, hook, progress) -> LaneMLP:
+        groups = self._groups(stage, len(tasks))
+        threshold = self.exp.pruning.accuracy_threshold
+        return prune_in_groups(
+            prune, model, self._lane_data(tasks), self.exp.training, threshold, schedules,
+            groups, hook, _progress_fn(progress),
+        )  # fmt: skip
 
     def _progress(self, stage: str, lanes: int) -> Progress:
         return Progress(stage, lanes, enabled=self.show_progress)
@@ -322,7 +215,7 @@ class Search:
             "lanes": lanes,
         }
         checkpoint.save_stage(
-            run.out, stage, run.configs[stage], model.state(), _summary(lanes), record
+            run.out, stage, run.configs[stage], model.state(), lane_summaries(lanes), record
         )
 
     def run(
@@ -440,7 +333,7 @@ class Search:
         for run, (a, b) in zip(todo, spans, strict=True):
             run.units = model.select(range(a, b))
             run.unit_lanes = [
-                _record_lane(schedules[a + j], run.units, j, pu=pu) for j, pu in enumerate(run.pu)
+                lane_record(schedules[a + j], run.units, j, pu=pu) for j, pu in enumerate(run.pu)
             ]
             self._save(
                 run, "units", run.units, run.unit_lanes, wall / len(todo),
@@ -546,7 +439,7 @@ class Search:
         for run, (a, b), (lane_meta, starts) in zip(todo, spans, meta, strict=True):
             run.edges = model.select(range(a, b))
             run.edge_lanes = [
-                _record_lane(
+                lane_record(
                     schedules[a + j], run.edges, j, pu=pu, pe=pe, start_val_accuracy=starts[j]
                 )
                 for j, (pu, pe) in enumerate(lane_meta)
@@ -585,50 +478,8 @@ class Search:
         )
 
     def _select(self, run: _Run) -> tuple[Selection, LaneMLP]:
-        threshold = self.exp.pruning.accuracy_threshold
-        reached = run.dense_accuracy >= threshold
-        result = Selection(
-            graph=run.trial.graph,
-            seed=run.trial.seed,
-            mode=self.exp.search.mode,
-            arch=arch_name(self.widths),
-            accuracy_measure=self.exp.pruning.accuracy_measure,
-            dense_val_accuracy=run.dense_accuracy,
-            dense_reached_threshold=reached,
-            pruned=False,
-            chosen=None,
-            density=1.0,
-            val_accuracy=run.dense_accuracy,
-            meets_threshold=reached,
-        )
-        if not run.trainable or not run.edge_lanes:
-            return result, run.dense
-        index = select_lane(run.edge_lanes, threshold)
-        lane = run.edge_lanes[index]
-        accuracy = lane["val_accuracy"]
-        result = dataclasses.replace(
-            result,
-            pruned=True,
-            chosen={"pu": lane["pu"], "pe": lane["pe"]},
-            density=lane["final_density"],
-            kept_weights=lane["kept_weights"],
-            val_accuracy=accuracy,
-            meets_threshold=accuracy is not None and accuracy >= threshold,
-        )
-        return result, run.edges.select([index])
-
-
-def select_lane(lanes: Sequence[dict[str, Any]], threshold: float) -> int:
-    """Index of the lowest-density lane among those at or above the threshold (all lanes if none
-    are), scanning Pe from high to low (outer) and Pu from high to low (inner), first minimum kept:
-    ties go to the larger Pe, then the larger Pu."""
-    order = sorted(range(len(lanes)), key=lambda i: (-lanes[i]["pe"], -lanes[i]["pu"]))
-    good = [
-        i for i in order if lanes[i]["val_accuracy"] is not None
-        and lanes[i]["val_accuracy"] >= threshold
-    ]  # fmt: skip
-    best = None
-    for i in good or order:
-        if best is None or lanes[i]["kept_weights"] < lanes[best]["kept_weights"]:
-            best = i
-    return best
+        result, index = select(
+            run.trial.graph, run.trial.seed, self.exp.search.mode, arch_name(self.widths),
+            self.exp.pruning, run.dense_accuracy, run.edge_lanes if run.trainable else [],
+        )  # fmt: skip
+        return result, run.dense if index is None else run.edges.select([index])

@@ -1,4 +1,4 @@
-"""Training and evaluation of all lanes at once (tasks.md, "Training").
+"""Training and evaluation of all lanes at once (Appendix H.1).
 
 Loss: binary cross-entropy, mean over all output bits of each lane's batch, SUMMED over lanes, so
 each lane's gradient is exactly its own. Adam (L2 weight decay as torch's Adam applies it) is

@@ -39,8 +39,7 @@ class ConfigError(ValueError):
 
 @functools.cache
 def schema() -> dict:
-    path = paths.project_root() / "workflow" / "schemas" / "config.schema.yaml"
-    return yaml.safe_load(path.read_text())
+    return yaml.safe_load(paths.config_schema().read_text())
 
 
 def _location(error: jsonschema.ValidationError) -> str:

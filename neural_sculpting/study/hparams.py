@@ -81,7 +81,7 @@ class PruningHparams:
     the paper's Boolean code uses 100. `require_trainable_dense` is THE place deciding what happens
     to a dense network below that threshold: True records the trial as untrainable and prunes
     nothing (the paper's tables mark such settings); False prunes it anyway, relying on pruning's
-    retraining to carry on from where dense training stopped (tasks.md, "Training").
+    retraining to carry on from where dense training stopped (Appendix H.1).
     `accuracy_measure` is THE place naming what that accuracy is: "per_bit" (share of output bits
     right at 0.5: the paper's measure, behind its 99% / 98% MNIST thresholds) or "per_digit"
     (MNIST only: share of digits right, each one-hot group by argmax, or each 3-bit XOR code

@@ -18,14 +18,10 @@ class PaperChoiceError(ValueError):
     """No published choice for a trial, or an unreadable choices file."""
 
 
-def choices_csv() -> Path:
-    return paths.config_dir() / "paper_choices.csv"
-
-
 @functools.cache
 def paper_choices(path: Path | None = None) -> dict[tuple[str, str, int], tuple[float, float]]:
     """(graph, arch like `4-24-24-16`, seed) -> (Pu, Pe)."""
-    path = path or choices_csv()
+    path = path or paths.paper_choices_csv()
     try:
         with open(path, newline="") as handle:
             return {
@@ -41,6 +37,6 @@ def paper_choice(graph: str, arch: str, seed: int, path: Path | None = None) -> 
     if choice is None:
         raise PaperChoiceError(
             f"no published (Pu, Pe) for {graph} {arch} seed {seed} "
-            f"(see {path or choices_csv()}); give --pu and --pe"
+            f"(see {path or paths.paper_choices_csv()}); give --pu and --pe"
         )
     return choice

@@ -30,8 +30,8 @@ DETECTING_MODES = ("grid", "paper")
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A composite MNIST dataset (`mnist.build_composites`), named by what defines it; `root` is
-    where the MNIST files live, not part of the identity (their MD5 sums are checked)."""
+    """A composite MNIST dataset (`composites.build_composites`), named by what defines it;
+    `root` is where the MNIST files live, not part of the identity (their MD5 sums are checked)."""
 
     dataset: str  # two_digits | hierarchical
     split: str  # paper | disjoint

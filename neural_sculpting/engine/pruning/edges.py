@@ -14,7 +14,7 @@ import torch
 
 from neural_sculpting.engine.data import LaneData
 from neural_sculpting.engine.lanes import LaneMLP
-from neural_sculpting.engine.pruning.units import (
+from neural_sculpting.engine.pruning.schedule import (
     LaneSchedule,
     RoundHook,
     above,

@@ -1,0 +1,230 @@
+"""Unit clustering: grouping one layer's units into clusters (paper Section 4, Appendix I).
+
+Each alive unit of a non-output layer is described by its reachability features
+(:func:`neural_sculpting.analysis.alive_units.reachability_features`). The units are clustered by
+average linkage on cosine distance; the cuts k = 2..n-1 are scored by the modified modularity
+metric, and the edge cases k = 1 (one module) and k = n (all separate) are decided by the
+separability tests (Appendix I.2) of :mod:`neural_sculpting.analysis.modularity`.
+:class:`LayerClustering` records how k was chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering
+
+from neural_sculpting.analysis.alive_units import DetectionInputError
+from neural_sculpting.analysis.modularity import (
+    cosine_distance_matrix,
+    separability_tests,
+)
+
+__all__ = [
+    "LayerClustering",
+    "agglomerative_cut",
+    "cluster_layer",
+    "cluster_layer_detailed",
+    "cut_sequence",
+]
+
+# M is compared after rounding, as the published code does, so that float noise cannot break
+# ties between k values (ties go to the larger k).
+METRIC_DECIMALS = 8
+
+
+@dataclass(frozen=True)
+class LayerClustering:
+    """How one non-output layer's number of clusters was chosen.
+
+    ks / metrics: the k tried (2..n-1) and their M values rounded to 8 decimals; best_k and
+    best_metric: the argmin (ties to the larger k), None when n <= 2. used_tests: whether the
+    rule consulted the separability tests. The tests' fire flags and scores are recorded for
+    every layer with n >= 2, consulted or not (None for n <= 1). chosen_k: clusters kept.
+    """
+
+    layer: int
+    n_units: int
+    ks: tuple[int, ...]
+    metrics: tuple[float, ...]
+    best_k: int | None
+    best_metric: float | None
+    used_tests: bool
+    separate_fired: bool | None
+    separate_score: float | None
+    single_fired: bool | None
+    single_score: float | None
+    chosen_k: int
+    labels: tuple[int, ...] = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("ks", "metrics", "labels"):
+            data[key] = list(data[key])
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LayerClustering:
+        values = dict(data)
+        for key in ("ks", "metrics", "labels"):
+            values[key] = tuple(values[key])
+        return cls(**values)
+
+
+def _canonical(labels: np.ndarray) -> tuple[int, ...]:
+    """Relabel clusters 0, 1, ... in order of first appearance (labels are arbitrary)."""
+    order: dict[int, int] = {}
+    return tuple(order.setdefault(int(x), len(order)) for x in labels)
+
+
+def agglomerative_cut(distance_matrix: np.ndarray, k: int) -> tuple[int, ...]:
+    """The k-cut of the average-linkage dendrogram: the state after exactly n - k merges.
+
+    scikit-learn builds the full tree and cuts it by undoing the last k - 1 merges, so the cut
+    has exactly k clusters even when merge distances tie (a distance cut would not). The
+    matrix comes from :func:`cosine_distance_matrix`, which holds exactly the distances that
+    ``metric="cosine"`` would compute, so the merge order (ties included) is the same; unlike
+    ``metric="cosine"`` it also accepts all-zero feature rows. Labels are 0, 1, ... in order
+    of first appearance.
+    """
+    dist = np.asarray(distance_matrix, dtype=float)
+    if dist.ndim != 2 or dist.shape[0] != dist.shape[1]:
+        raise DetectionInputError(f"distance matrix must be square, got shape {dist.shape}")
+    if not 1 <= k <= dist.shape[0]:
+        raise DetectionInputError(f"k must lie in [1, {dist.shape[0]}], got {k}")
+    if k == dist.shape[0]:
+        return tuple(range(k))
+    model = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average")
+    return _canonical(model.fit_predict(dist))
+
+
+def cut_sequence(
+    distance_matrix: np.ndarray,
+) -> tuple[dict[int, tuple[int, ...]], dict[int, float]]:
+    """Every k-cut (k = 2..n-1) of one average-linkage tree, and the modularity metric M of each
+    (unrounded): the same cuts and values as `agglomerative_cut` and `modularity_metric` per k.
+
+    The tree is built once and its merges replayed: the k-cut is the state after the first n - k
+    merges (what scikit-learn's cut of the full tree gives). M = trace(A) - sum_c r_c^2 is
+    updated per merge of clusters a and b: trace grows by 2 A_ab, the sum of squares by
+    2 r_a r_b, and A's rows and columns of a and b add up. That is O(n^2) for the whole layer,
+    where a clustering and a matrix product per k cost O(n^4): minutes for the hundreds of
+    alive pixels of an MNIST network's input layer.
+    """
+    dist = np.asarray(distance_matrix, dtype=float)
+    n = dist.shape[0]
+    if n < 3:
+        return {}, {}
+    model = AgglomerativeClustering(
+        n_clusters=2, metric="precomputed", linkage="average", compute_full_tree=True
+    )
+    model.fit(dist)
+    total = dist.sum()
+    a = dist / total if total > 0 else np.zeros_like(dist)
+    r = a.sum(axis=1)
+    trace, squares = float(np.trace(a)), float(np.sum(r**2))
+    member = np.arange(n)  # cluster id (a row of `a`) of each unit
+    node_row = list(range(n))  # tree node -> the row of `a` that holds its cluster
+    cuts: dict[int, tuple[int, ...]] = {}
+    metrics: dict[int, float] = {}
+    for merge, (left, right) in enumerate(model.children_[: n - 2], start=1):
+        i, j = node_row[left], node_row[right]
+        trace += 2.0 * a[i, j]
+        squares += 2.0 * r[i] * r[j]
+        a[i, :] += a[j, :]
+        a[:, i] += a[:, j]
+        a[j, :] = 0.0
+        a[:, j] = 0.0
+        r[i] += r[j]
+        r[j] = 0.0
+        member[member == j] = i
+        node_row.append(i)
+        k = n - merge
+        cuts[k] = _canonical(member)
+        metrics[k] = 0.0 if total == 0 else trace - squares
+    return cuts, metrics
+
+
+def cluster_layer_detailed(
+    features: np.ndarray, modularity_threshold: float = -0.2, layer: int = 0
+) -> LayerClustering:
+    """Cluster one layer's units and record how k was chosen (see :class:`LayerClustering`).
+
+    k = 2..n-1 are scored by the modularity metric; if the best k is 2 or n-1 or the best M is
+    strictly above the threshold, the separability tests may replace it by 1 (one module) or
+    n (all separate); if both fire the larger score wins, ties to one module. With n = 2 the
+    tests alone decide; n = 1 is one cluster.
+    """
+    f = np.asarray(features) != 0
+    if f.ndim != 2:
+        raise DetectionInputError(f"features must be 2-D, got shape {f.shape}")
+    n = f.shape[0]
+    if n <= 1:
+        return LayerClustering(
+            layer, n, (), (), None, None, False, None, None, None, None, n, (0,) * n
+        )
+
+    distance = cosine_distance_matrix(f)
+    cuts, raw_metrics = cut_sequence(distance)
+    ks = tuple(range(2, n))
+    metrics = tuple(float(np.round(raw_metrics[k], METRIC_DECIMALS)) for k in ks)
+
+    # The (n-1)-cut's only pair is the pair merged first; with n = 2 both tests use the pair.
+    two_cut = cuts.get(2, (0, 1))
+    if n > 2:
+        pair_label = np.flatnonzero(np.bincount(cuts[n - 1]) == 2)[0]
+        i, j = (int(u) for u in np.flatnonzero(np.asarray(cuts[n - 1]) == pair_label))
+    else:
+        i, j = 0, 1
+    separate, single = separability_tests(f, (i, j), two_cut)
+
+    best_k: int | None = None
+    best_metric: float | None = None
+    for k, m in zip(ks, metrics, strict=True):
+        if best_metric is None or m <= best_metric:  # `<=`: ties go to the larger k
+            best_k, best_metric = k, m
+    if best_k is None:
+        used_tests = True
+    else:
+        used_tests = best_k in (2, n - 1) or best_metric > modularity_threshold
+
+    chosen = best_k
+    if used_tests:
+        if separate.fired and single.fired:
+            chosen = n if separate.score > single.score else 1
+        elif separate.fired:
+            chosen = n
+        elif single.fired:
+            chosen = 1
+    if chosen is None:  # n = 2 and neither test fired: impossible, one test always fires
+        chosen = n
+
+    if chosen == 1:
+        labels: tuple[int, ...] = (0,) * n
+    elif chosen == n:
+        labels = tuple(range(n))
+    else:
+        labels = cuts[chosen]
+    return LayerClustering(
+        layer=layer,
+        n_units=n,
+        ks=ks,
+        metrics=metrics,
+        best_k=best_k,
+        best_metric=best_metric,
+        used_tests=bool(used_tests),
+        separate_fired=separate.fired,
+        separate_score=separate.score,
+        single_fired=single.fired,
+        single_score=single.score,
+        chosen_k=int(chosen),
+        labels=labels,
+    )
+
+
+def cluster_layer(features: np.ndarray, threshold: float = -0.2) -> tuple[int, ...]:
+    """Cluster labels (0, 1, ... in order of first appearance) of one layer's units."""
+    return cluster_layer_detailed(features, threshold).labels

@@ -1,0 +1,63 @@
+"""The selection rule: a trial's network is the lowest-density one among its (Pu, Pe) lanes that
+keep the accuracy threshold (Appendix H: the authors' loop, Pe from high to low outer, Pu from high
+to low inner, first minimum kept).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from neural_sculpting.store.records import Selection
+from neural_sculpting.study.hparams import PruningHparams
+
+
+def select(
+    graph: str,
+    seed: int,
+    mode: str,
+    arch: str,
+    pruning: PruningHparams,
+    dense_accuracy: float,
+    edge_lanes: Sequence[dict[str, Any]],
+) -> tuple[Selection, int | None]:
+    """A trial's selection and the index of its edge lane; with no edge lanes (dense or
+    untrainable trials) the dense network is selected (index None)."""
+    threshold = pruning.accuracy_threshold
+    reached = dense_accuracy >= threshold
+    result = Selection(
+        graph=graph, seed=seed, mode=mode, arch=arch, accuracy_measure=pruning.accuracy_measure,
+        dense_val_accuracy=dense_accuracy, dense_reached_threshold=reached, pruned=False,
+        chosen=None, density=1.0, val_accuracy=dense_accuracy, meets_threshold=reached,
+    )  # fmt: skip
+    if not edge_lanes:
+        return result, None
+    index = select_lane(edge_lanes, threshold)
+    lane = edge_lanes[index]
+    accuracy = lane["val_accuracy"]
+    return dataclasses.replace(
+        result,
+        pruned=True,
+        chosen={"pu": lane["pu"], "pe": lane["pe"]},
+        density=lane["final_density"],
+        kept_weights=lane["kept_weights"],
+        val_accuracy=accuracy,
+        meets_threshold=accuracy is not None and accuracy >= threshold,
+    ), index
+
+
+def select_lane(lanes: Sequence[dict[str, Any]], threshold: float) -> int:
+    """Index of the lowest-density lane among those at or above the threshold (all lanes if none
+    are), scanning Pe from high to low (outer) and Pu from high to low (inner), first minimum kept:
+    ties go to the larger Pe, then the larger Pu."""
+    order = sorted(range(len(lanes)), key=lambda i: (-lanes[i]["pe"], -lanes[i]["pu"]))
+    good = [
+        i for i in order if lanes[i]["val_accuracy"] is not None
+        and lanes[i]["val_accuracy"] >= threshold
+    ]  # fmt: skip
+    best = None
+    for i in good or order:
+        if best is None or lanes[i]["kept_weights"] < lanes[best]["kept_weights"]:
+            best = i
+    return best

@@ -1,0 +1,130 @@
+"""Exact structure recovered, by graph or sub-function use and depth: Fig. 7 (Sec. 5.1, the
+validation graphs), Fig. 8 (Sec. 5.2, the reused graph by use) and Fig. 12b (Sec. 5.4, the
+hierarchy graphs by use), from the `structure_match` flag of `scoring.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from neural_sculpting.figures.rates import plot_rates_by_depth, save_figure, success_rates
+from neural_sculpting.figures.registry import HIERARCHY_GRAPHS, REUSE_GRAPHS, VALIDATION_GRAPHS
+from neural_sculpting.figures.success_bars import bars_by_depth, lift_title
+from neural_sculpting.figures.success_captions import (
+    RATE_NOTE,
+    STRUCTURE_RULE,
+    counts_note,
+    figure_path,
+    missing_note,
+    write_caption,
+)
+from neural_sculpting.figures.trials_table import order_by, select_trials, with_param
+
+# --- Fig. 7 ---------------------------------------------------------------------------------------
+
+
+def fig7(table: pd.DataFrame, out_dir: Path, name: str = "fig7") -> pd.DataFrame:
+    """Fig. 7 (Sec. 5.1): exact structure recovered per validation graph and depth."""
+    rows = order_by(
+        select_trials(table, VALIDATION_GRAPHS, "fig7", ["structure_match"]),
+        "graph",
+        VALIDATION_GRAPHS,
+    )
+    rates = success_rates(rows, "structure_match", by=("graph", "depth"))
+    fig = plot_rates_by_depth(
+        rates, "Structure recovered: validation graphs (Fig. 7)", "structure recovered (rate)"
+    )
+    lift_title(fig)
+    save_figure(fig, figure_path(out_dir, name), rates)
+    write_caption(
+        out_dir,
+        name,
+        [
+            "Fig. 7 (paper Sec. 5.1): success rate of the pipeline on the four validation "
+            "function graphs, per number of hidden layers, pooled over widths and seeds.",
+            STRUCTURE_RULE,
+            RATE_NOTE,
+            counts_note(rows) + missing_note(rows, VALIDATION_GRAPHS),
+        ],
+    )
+    return rates
+
+
+# --- Figs. 8 and 12b: rate by sub-function use, one series per depth ------------------------------
+
+
+def _rates_by_use(
+    table: pd.DataFrame, graphs: Sequence[str], target: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = with_param(select_trials(table, graphs, target, ["structure_match"]), "use", target)
+    rows = order_by(rows, "use", sorted(rows["use"].unique()))
+    rates = success_rates(rows, "structure_match", by=("graph", "use", "depth"))
+    return rows, rates
+
+
+def _use_labels(rates: pd.DataFrame) -> dict[str, str]:
+    return {
+        graph: f"use {use}\n({2 * use} outputs)"
+        for graph, use in zip(rates["graph"], rates["use"], strict=True)
+    }
+
+
+def fig8(table: pd.DataFrame, out_dir: Path, name: str = "fig8") -> pd.DataFrame:
+    """Fig. 8 (Sec. 5.2): structure recovered vs how often the reused sub-function is used."""
+    rows, rates = _rates_by_use(table, REUSE_GRAPHS, "fig8")
+    fig = bars_by_depth(
+        rates,
+        "graph",
+        _use_labels(rates),
+        "Structure recovered vs sub-function use: reused graph (Fig. 8)",
+        "structure recovered (rate)",
+        "times each output sub-function is used",
+    )
+    save_figure(fig, figure_path(out_dir, name), rates)
+    write_caption(
+        out_dir,
+        name,
+        [
+            "Fig. 8 (paper Sec. 5.2): success rate on the reused function graph as the number of "
+            "times its two output sub-functions are used grows (graphs reused_use1, _use2, _use4, "
+            "_use6 and reused = use 8; 2 x use outputs), per number of hidden layers, pooled over "
+            "widths and seeds. With one hidden layer the graph collapses to a single module, "
+            "which is then the expected structure.",
+            STRUCTURE_RULE,
+            RATE_NOTE,
+            counts_note(rows) + missing_note(rows, REUSE_GRAPHS),
+        ],
+    )
+    return rates
+
+
+def fig12b(table: pd.DataFrame, out_dir: Path, name: str = "fig12b") -> pd.DataFrame:
+    """Fig. 12b (Sec. 5.4): exact hierarchical structure of the hierarchy graphs vs use."""
+    rows, rates = _rates_by_use(table, HIERARCHY_GRAPHS, "fig12b")
+    fig = bars_by_depth(
+        rates,
+        "graph",
+        _use_labels(rates),
+        "Hierarchy recovered vs sub-function use (Fig. 12b)",
+        "exact hierarchy recovered (rate)",
+        "times each output sub-function is used",
+    )
+    save_figure(fig, figure_path(out_dir, name), rates)
+    write_caption(
+        out_dir,
+        name,
+        [
+            "Fig. 12b (paper Sec. 5.4): success rate of recovering the exact hierarchical "
+            "structure that corresponds to the network's depth, on the hierarchy graphs "
+            "(hierarchy_use1 ... hierarchy_use8), by the number of times the output "
+            "sub-functions are used, one series per number of hidden layers, pooled over widths "
+            "and seeds. With 1-2 hidden layers the expected structure has c, f0 and f1 merged "
+            "into one module (the graphs' collapse entries); with 3-4 all five sub-functions.",
+            STRUCTURE_RULE,
+            RATE_NOTE,
+            counts_note(rows) + missing_note(rows, HIERARCHY_GRAPHS),
+        ],
+    )
+    return rates

@@ -1,0 +1,151 @@
+"""The workflow's plan (`neural_sculpting/workflow.py`), the figure registry, and the hand-over of
+a trial from the workflow to a job, without running Snakemake."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from neural_sculpting.cli.main import build_parser, main
+from neural_sculpting.figures import paper_figures, registry
+from neural_sculpting.study import paths
+from neural_sculpting.workflow import Plan, PlanError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def config_of(name: str) -> dict:
+    return yaml.safe_load((ROOT / "config" / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def quickstart() -> Plan:
+    return Plan.from_config(config_of("quickstart.yaml"))
+
+
+@pytest.fixture(scope="module")
+def paper() -> Plan:
+    return Plan.from_config(config_of("config.yaml"))
+
+
+def test_quickstart_targets_are_its_tables_figures_and_drawings(quickstart):
+    targets = set(quickstart.boolean_targets())
+    # 2 graphs x (truth table, structure, png, svg); the table and figure; 2 graphs x 2 depths.
+    assert len(targets) == 8 + 2 + 4
+    assert "results/quickstart/trials.csv" in targets
+    assert "results/figures/drawings/quickstart/reused_h2.png" in targets
+    assert "results/graphs/input_separable/truth_table.csv" in targets
+    assert quickstart.mnist_targets() == []
+
+
+def test_a_table_reads_every_trials_selection_and_score(quickstart):
+    files = quickstart.table_inputs("quickstart")
+    # 2 graphs x 2 depths x 2 seeds, each a selected.json and a score.json
+    assert len(files) == 16
+    assert sum(f.endswith("/selected.json") for f in files) == 8
+    assert all(re.search(r"/detect_mm-0\.2_merge0\.9/score\.json$", f) for f in files[1::2])
+
+
+def test_a_job_finds_its_trial_from_its_wildcards(quickstart):
+    trial = quickstart.study["quickstart"].trials[-1]
+    names = ("graph", "arch", "train", "search", "seed")
+    wildcards = dict(zip(names, trial.key.replace("/s", "/", 1).split("/"), strict=True))
+    wildcards["seed"] = str(trial.seed)
+    assert quickstart.trial(wildcards) == trial
+    assert quickstart.search_inputs(wildcards) == [str(paths.graph_file(trial.graph))]
+    with pytest.raises(PlanError, match="no trial of the config"):
+        quickstart.trial({**wildcards, "seed": "99"})
+
+
+def test_the_search_rules_split_tasks_by_kind(paper):
+    boolean = paper.graph_pattern(mnist=False)
+    mnist = paper.graph_pattern(mnist=True)
+    assert re.fullmatch(mnist, "mnist_two_digits") and not re.fullmatch(mnist, "reused")
+    assert re.fullmatch(boolean, "reused") and not re.fullmatch(boolean, "mnist_two_digits")
+    # A study without MNIST experiments gives a pattern that matches nothing.
+    assert not re.fullmatch(Plan.from_config(config_of("test.yaml")).graph_pattern(True), "")
+
+
+def test_the_paper_study_offers_every_success_and_structural_figure(paper):
+    offered = {
+        Path(p).stem for p in paper.all_targets() if "/figures/" in p and "drawings" not in p
+    }
+    expected = set(registry.names(registry.SUCCESS)) | set(registry.names(registry.STRUCTURAL))
+    assert offered == expected
+
+
+def test_figure_inputs_follow_the_registry(paper):
+    assert paper.figure_inputs("fig8") == ["results/reuse_sweep/trials.csv"]
+    # fig4b reads the reused trials of two experiments, each trial once.
+    inputs = paper.structural_inputs("fig4b")
+    assert len(inputs) == len(set(inputs)) and all("/reused/" in p for p in inputs)
+    assert paper.structural_seed("fig4b") == 1
+    assert len(paper.drawing_figure_inputs("fig33")) == 4  # 2-5 hidden layers
+
+
+def test_a_figure_whose_experiment_is_missing_names_both(quickstart):
+    with pytest.raises(PlanError, match="fig7 needs experiment 'validation'"):
+        quickstart.figure_inputs("fig7")
+
+
+def test_the_command_line_offers_exactly_the_registered_figures():
+    parser = build_parser()
+    subcommands = parser._subparsers._group_actions[0].choices
+    for command, kind in (("paper-figure", registry.SUCCESS), ("structural", registry.STRUCTURAL)):
+        (target,) = [a for a in subcommands[command]._actions if a.dest == "target"]
+        assert tuple(target.choices) == registry.names(kind)
+
+
+def test_every_registered_figure_can_be_drawn():
+    plots = {"table", "heatmap", "n90", "ttests"}
+    for name, fig in registry.FIGURES.items():
+        assert fig.experiments and fig.graphs and fig.caption
+        if fig.kind == registry.SUCCESS:
+            assert callable(paper_figures.FIGURE_FUNCTIONS.get(name))
+        if fig.kind == registry.STRUCTURAL:
+            assert fig.plot in plots and (fig.regime is None) == (fig.plot == "table")
+
+
+def test_readmes_target_table_is_the_registry():
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(fig\w+|table\d)` \| (.+?) \|$", readme, flags=re.M))
+    assert rows == {name: fig.caption for name, fig in registry.FIGURES.items()}
+
+
+def test_the_registrys_graphs_are_the_configs(paper):
+    for name in registry.names(registry.SUCCESS):
+        fig = registry.figure(name)
+        graphs = {g for e in fig.experiments for g in paper.study[e].graphs}
+        assert graphs == set(fig.graphs), name
+
+
+def test_an_edge_only_pe_reaches_the_search_job(tmp_path, monkeypatch):
+    """The config's Pe of an edge-only experiment is the Pe its job prunes with (it was once
+    silently replaced by the built-in 5.0 ... 0.5 schedule)."""
+    config = {"experiments": {"e": {
+        "graphs": ["input_separable"], "widths": [8], "depths": [1], "seeds": [0],
+        "mode": "edge_only", "pe": [40, 20], "dense_must_reach_threshold": False,
+        "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
+    }}}  # fmt: skip
+    (trial,) = Plan.from_config(config).study["e"].trials
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "--trial", trial.to_json(), "--quiet"]) == 0
+    edges = json.loads((tmp_path / paths.trial_dir(trial.key) / "edges.json").read_text())
+    assert [lane["pe"] for lane in edges["lanes"]] == [40.0, 20.0]
+
+
+def test_detect_takes_its_folder_task_and_thresholds_from_the_trial(tmp_path, monkeypatch):
+    config = config_of("test.yaml")
+    config["experiments"]["validation"]["detection"] = {"merge_threshold": 0.75}
+    config["experiments"]["validation"]["train"]["epochs"] = 2
+    (trial,) = Plan.from_config(config).study["validation"].trials
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "--trial", trial.to_json(), "--quiet"]) == 0
+    assert main(["detect", "--trial", trial.to_json()]) == 0
+    score = json.loads(paths.score_json(trial.key, trial.analysis).read_text())
+    assert trial.analysis == "detect_mm-0.2_merge0.75"
+    assert (score["graph"], score["merge_threshold"]) == ("input_separable", 0.75)
