@@ -26,15 +26,15 @@ from neural_sculpting.figures.trial_networks import (
     DEFAULT_SETTINGS,
     StructuralFigureError,
     StructuralFigureSettings,
-    _check_png,
-    _check_regime,
-    _grid_axes,
-    _p_text,
-    _select,
-    _text_colour,
-    _threshold_note,
-    _write_caption,
+    check_png,
+    check_regime,
+    grid_axes,
     load_networks,
+    p_text,
+    select_networks,
+    text_colour,
+    threshold_note,
+    write_caption,
 )
 
 __all__ = ["ttest_figure"]
@@ -53,10 +53,10 @@ def ttest_figure(
 ) -> pd.DataFrame:
     """Paper Figs. 35, 36: t statistic (top row) and p value (bottom row) of both tests over
     widths x hidden layers, for `seed`."""
-    output = _check_png(output)
-    regime = _check_regime(regime)
+    output = check_png(output)
+    regime = check_regime(regime)
     everything = load_networks(trial_dirs)
-    candidates, left_out = _select(everything, settings.separable_graph, [regime])
+    candidates, left_out = select_networks(everything, settings.separable_graph, [regime])
     networks = [n for n in candidates if n.seed == seed]
     left_out = [n for n in left_out if n.seed == seed]
     if not networks:
@@ -98,10 +98,10 @@ def ttest_figure(
         image = ax.imshow(np.ma.masked_invalid(np.maximum(values, floor)), cmap=cmap, norm=norm)
         for d_i, w_i in np.ndindex(values.shape):
             value = float(values[d_i, w_i])
-            text = _p_text(value) if column == "p value" else _t_text(value)
-            colour = _text_colour(cmap, norm, max(value, floor))
+            text = p_text(value) if column == "p value" else _t_text(value)
+            colour = text_colour(cmap, norm, max(value, floor))
             ax.text(w_i, d_i, text, ha="center", va="center", fontsize=8.5, color=colour)
-        _grid_axes(ax, widths, depths)
+        grid_axes(ax, widths, depths)
         ax.set_title(f"{column}, test {test}", fontsize=10)
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         bar.ax.tick_params(labelsize=7)
@@ -111,7 +111,7 @@ def ttest_figure(
     columns = [*TABLE1_COLUMNS, "width", "hidden layers"]
     save_figure(fig, output, rows[columns])
     rejected = rows.groupby("architecture")["rejected"].all()
-    _write_caption(
+    write_caption(
         output,
         f"t statistic (top row) and p value (bottom row, log colour scale) of the two one-sided "
         f"Welch input-separability tests (test 1: inputs x0, x1; test 2: inputs x2, x3; cross < "
@@ -119,6 +119,6 @@ def ttest_figure(
         f"{seed}, widths {', '.join(map(str, widths))} x {', '.join(map(str, depths))} hidden "
         f"layer(s) (paper App. G). t symmetric-log colour scale; negative t = cross paths "
         f"weaker. Both nulls rejected (p < {settings.alpha:g}) for {int(rejected.sum())} of "
-        f"{len(rejected)} architectures." + _threshold_note(networks, left_out),
+        f"{len(rejected)} architectures." + threshold_note(networks, left_out),
     )
     return rows[columns]

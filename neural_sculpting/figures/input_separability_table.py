@@ -29,13 +29,13 @@ from neural_sculpting.figures.trial_networks import (
     REGIMES,
     StructuralFigureSettings,
     TrialNetwork,
-    _check_png,
-    _grid_axes,
-    _seed_list,
-    _select,
-    _threshold_note,
-    _write_caption,
+    check_png,
+    grid_axes,
     load_networks,
+    seed_list,
+    select_networks,
+    threshold_note,
+    write_caption,
 )
 
 TABLE1_COLUMNS = [
@@ -89,9 +89,9 @@ def table1(
     The CSV (`table1.csv`) holds every seed's two tests; the figure marks the cells where both
     are rejected for `seed` and counts the seeds that reject both.
     """
-    output = _check_png(output)
+    output = check_png(output)
     everything = load_networks(trial_dirs)
-    networks, left_out = _select(everything, settings.separable_graph, REGIMES)
+    networks, left_out = select_networks(everything, settings.separable_graph, REGIMES)
     rows = _ttest_rows(networks, settings)
     regimes = [r for r in REGIMES if (rows["training regime"] == r).any()]
     widths = sorted(rows["width"].unique())
@@ -140,7 +140,7 @@ def table1(
                     color="#333333",
                 )
         ax.imshow(status, cmap=palette, vmin=0, vmax=2)
-        _grid_axes(ax, widths, depths)
+        grid_axes(ax, widths, depths)
         ax.set_xticks(np.arange(len(widths) + 1) - 0.5, minor=True)
         ax.set_yticks(np.arange(len(depths) + 1) - 0.5, minor=True)
         ax.grid(which="minor", color="white", linewidth=2)
@@ -172,8 +172,8 @@ def table1(
         f"{settings.alpha:g}. A cell shows ✓ when both nulls are rejected for seed {seed} "
         "(the seed of the authors' printed figures), and how many of the seeds present reject "
         "both.",
-        f"Networks: {len(networks)}, seeds {_seed_list(networks)}. The CSV holds both tests of "
-        "every seed." + _threshold_note(networks, left_out),
+        f"Networks: {len(networks)}, seeds {seed_list(networks)}. The CSV holds both tests of "
+        "every seed." + threshold_note(networks, left_out),
     ]
     for regime in regimes:
         part = both[(both["training regime"] == regime) & (both["seed"] == seed)]
@@ -181,5 +181,5 @@ def table1(
             f"{regime}, seed {seed}: both rejected for {int(part['both'].sum())} of "
             f"{len(part)} architectures."
         )
-    _write_caption(output, "\n".join(lines))
+    write_caption(output, "\n".join(lines))
     return rows[[*TABLE1_COLUMNS]]

@@ -26,13 +26,13 @@ from neural_sculpting.figures.trial_networks import (
     DEFAULT_SETTINGS,
     StructuralFigureError,
     StructuralFigureSettings,
-    _check_png,
-    _check_regime,
-    _seed_list,
-    _select,
-    _threshold_note,
-    _write_caption,
+    check_png,
+    check_regime,
     load_networks,
+    seed_list,
+    select_networks,
+    threshold_note,
+    write_caption,
 )
 
 __all__ = ["n90_figure"]
@@ -46,10 +46,10 @@ def n90_figure(
 ) -> pd.DataFrame:
     """Paper Figs. 2b, 3b, 4b: N_P per hidden layer of two-hidden-layer reused networks by
     width; bars are the mean over seeds, error bars the population std, dots the seeds."""
-    output = _check_png(output)
-    regime = _check_regime(regime)
+    output = check_png(output)
+    regime = check_regime(regime)
     everything = load_networks(trial_dirs)
-    candidates, left_out = _select(everything, settings.reused_graph, [regime])
+    candidates, left_out = select_networks(everything, settings.reused_graph, [regime])
     depth = len(settings.reused_truth)
     networks = [n for n in candidates if n.hidden_layers == depth]
     left_out = [n for n in left_out if n.hidden_layers == depth]
@@ -131,23 +131,23 @@ def n90_figure(
     ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # unit counts
     ax.set_title(
         f"{regime} networks, {settings.reused_graph} task, {len(layers)} hidden layers "
-        f"(seeds {_seed_list(networks)})",
+        f"(seeds {seed_list(networks)})",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     save_figure(fig, output, data)
-    _write_caption(
+    write_caption(
         output,
         f"N{p_text} per hidden layer: the fewest units of the layer whose path products to all "
         f"outputs reach {p_text}% of the layer's total, for {regime} {settings.reused_graph} "
         f"networks with {len(layers)} hidden layers, widths {', '.join(map(str, widths))} "
-        f"({len(networks)} networks, seeds {_seed_list(networks)}). Bars: mean over seeds; error "
+        f"({len(networks)} networks, seeds {seed_list(networks)}). Bars: mean over seeds; error "
         f"bars: population standard deviation; dots: single seeds. Dashed lines: the function "
         f"graph's "
         + " and ".join(str(t) for t in settings.reused_truth)
         + " gates per level (paper Sec. 2.2)."
-        + _threshold_note(networks, left_out),
+        + threshold_note(networks, left_out),
     )
     return data

@@ -28,14 +28,14 @@ from neural_sculpting.figures.trial_networks import (
     StructuralFigureError,
     StructuralFigureSettings,
     TrialNetwork,
-    _check_png,
-    _check_regime,
-    _p_text,
-    _select,
-    _text_colour,
-    _threshold_note,
-    _write_caption,
+    check_png,
+    check_regime,
     load_networks,
+    p_text,
+    select_networks,
+    text_colour,
+    threshold_note,
+    write_caption,
 )
 
 __all__ = ["path_product_figure"]
@@ -69,10 +69,10 @@ def path_product_figure(
     settings: StructuralFigureSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Paper Figs. 1b, 3a, 4a: pi(i, j), inputs x outputs, of one input-separable network."""
-    output = _check_png(output)
-    regime = _check_regime(regime)
+    output = check_png(output)
+    regime = check_regime(regime)
     everything = load_networks(trial_dirs)
-    candidates, _ = _select(everything, settings.separable_graph, [regime])
+    candidates, _ = select_networks(everything, settings.separable_graph, [regime])
     network, why = _example_network(candidates, seed, settings)
     pi = path_products(list(network.weights))
     tests = input_separability_tests(pi, settings.input_groups, settings.alpha)
@@ -89,7 +89,7 @@ def path_product_figure(
             ha="center",
             va="center",
             fontsize=9,
-            color=_text_colour(cmap, norm, pi[i, j]),
+            color=text_colour(cmap, norm, pi[i, j]),
         )
     ax.set_xticks(range(n_out), [f"y{j}" for j in range(n_out)])
     ax.set_yticks(range(n_in), [f"x{i}" for i in range(n_in)])
@@ -98,7 +98,7 @@ def path_product_figure(
     colourbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     colourbar.set_label("π(i, j): sum over paths of the product of |w|")
     verdicts = "\n".join(
-        f"test {t.test}: t = {t.t:.2f}, p = {_p_text(t.p)}"
+        f"test {t.test}: t = {t.t:.2f}, p = {p_text(t.p)}"
         f" ({'rejected' if t.rejected else 'not rejected'})"
         for t in tests
     )
@@ -118,7 +118,7 @@ def path_product_figure(
         ]
     )
     save_figure(fig, output, data)
-    _write_caption(
+    write_caption(
         output,
         f"pi(i, j), the sum over all paths from input unit i to output unit j of the product of "
         f"|w| along the path, for the {regime} {settings.separable_graph} network "
@@ -130,6 +130,6 @@ def path_product_figure(
             for t in tests
         )
         + "."
-        + _threshold_note([network], []),
+        + threshold_note([network], []),
     )
     return data

@@ -131,7 +131,7 @@ def load_networks(trial_dirs: Sequence[Path]) -> list[TrialNetwork]:
     return networks
 
 
-def _select(
+def select_networks(
     networks: Sequence[TrialNetwork], graph: str, regimes: Sequence[str]
 ) -> tuple[list[TrialNetwork], list[TrialNetwork]]:
     """The networks of `graph` in `regimes`, and the trials of those regimes left out because
@@ -155,7 +155,7 @@ def _select(
     return chosen, left_out
 
 
-def _threshold_note(shown: Sequence[TrialNetwork], left_out: Sequence[TrialNetwork]) -> str:
+def threshold_note(shown: Sequence[TrialNetwork], left_out: Sequence[TrialNetwork]) -> str:
     """Caption note on dense networks below the accuracy threshold: shown networks from one stay
     in, as in the authors' figures (README: some of their dense input-separable networks stop
     short of 100%); a pruning trial that therefore kept its dense network is left out."""
@@ -171,22 +171,22 @@ def _threshold_note(shown: Sequence[TrialNetwork], left_out: Sequence[TrialNetwo
     return note
 
 
-def _seed_list(networks: Sequence[TrialNetwork]) -> str:
+def seed_list(networks: Sequence[TrialNetwork]) -> str:
     return ", ".join(str(s) for s in sorted({n.seed for n in networks}))
 
 
-def _write_caption(png: Path, text: str) -> None:
+def write_caption(png: Path, text: str) -> None:
     atomic.write_text(Path(png).with_suffix(".txt"), text.strip() + "\n")
 
 
-def _check_png(output: Path) -> Path:
+def check_png(output: Path) -> Path:
     output = Path(output)
     if output.suffix.lower() != ".png":
         raise StructuralFigureError(f"{output}: the output must be a .png file")
     return output
 
 
-def _check_regime(regime: str) -> str:
+def check_regime(regime: str) -> str:
     if regime not in REGIMES:
         raise StructuralFigureError(
             f"unknown training regime {regime!r}; choose from {', '.join(REGIMES)}"
@@ -197,7 +197,7 @@ def _check_regime(regime: str) -> str:
 # --- heat-map cells and axes --------------------------------------------------------------------
 
 
-def _grid_axes(ax: plt.Axes, widths: Sequence[int], depths: Sequence[int]) -> None:
+def grid_axes(ax: plt.Axes, widths: Sequence[int], depths: Sequence[int]) -> None:
     ax.set_xticks(range(len(widths)), [str(w) for w in widths])
     ax.set_yticks(range(len(depths)), [str(d) for d in depths])
     ax.set_xlabel("width (units per hidden layer)")
@@ -205,7 +205,7 @@ def _grid_axes(ax: plt.Axes, widths: Sequence[int], depths: Sequence[int]) -> No
     ax.tick_params(length=0)
 
 
-def _text_colour(cmap: colors.Colormap, norm: colors.Normalize, value: float) -> str:
+def text_colour(cmap: colors.Colormap, norm: colors.Normalize, value: float) -> str:
     """Black on light cells, white on dark ones."""
     if not np.isfinite(value):
         return "black"
@@ -213,7 +213,7 @@ def _text_colour(cmap: colors.Colormap, norm: colors.Normalize, value: float) ->
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def _p_text(p: float) -> str:
+def p_text(p: float) -> str:
     if not np.isfinite(p):
         return "n/a"
     return f"{p:.2f}" if p >= 0.01 else f"{p:.1e}"
