@@ -7,7 +7,8 @@
 The README has one table per level of the config (top level, experiment, train, detection,
 override); each row is a key with its type or allowed values, its default and its description, all
 read from the schema. A key without a description stops the generator with one line naming it
-(exit status 2), so that every key stays documented.
+(exit status 2), so that every key stays documented. A last table gives the defaults that differ
+by task kind, read from the library's one source of defaults (`neural_sculpting/study/defaults.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from neural_sculpting.study.defaults import DEFAULTS, TASK_KINDS  # noqa: E402
+from neural_sculpting.study.hparams import EDGE_ONLY_PE  # noqa: E402
+
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 README = ROOT / "config" / "README.md"
 
@@ -317,7 +323,47 @@ def render(schema: dict) -> str:
             "| --- | --- | --- | --- |",
         ]
         lines += level_rows(heading, pointer, schema, levels, defaults)
+    lines += defaults_by_task_kind()
     return "\n".join(lines) + "\n"
+
+
+def _flat(config: dict[str, Any]) -> dict[str, Any]:
+    """Config keys with `train` and `detection` spread out as `train.lr` and so on."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat |= {f"{key}.{sub}": v for sub, v in value.items()}
+        else:
+            flat[key] = value
+    return flat
+
+
+def defaults_by_task_kind() -> list[str]:
+    """The defaults that differ between task kinds, from the dataclasses."""
+    kinds = [k for k in TASK_KINDS if k != "boolean"]
+    flat = {kind: _flat(DEFAULTS[kind].as_config()) for kind in TASK_KINDS}
+    differing = [key for key in flat["boolean"] if any(flat[k][key] != flat["boolean"][key]
+                                                       for k in kinds)]  # fmt: skip
+    lines = [
+        "",
+        "## Defaults by task kind",
+        "",
+        textwrap.fill(
+            "An MNIST experiment's left-out keys take the paper's MNIST settings (Section 5.5) "
+            "where they differ from the Boolean defaults above; MNIST networks also train "
+            "without input noise. An `edge_only` experiment without `pe` takes the edge-only "
+            f"schedule {', '.join(f'{v:g}' for v in EDGE_ONLY_PE)} (Section 3.1). From "
+            "`neural_sculpting/study/defaults.py`, the one source of defaults.",
+            width=100,
+        ),
+        "",
+        "| key | " + " | ".join(f"`{k}`" for k in TASK_KINDS) + " |",
+        "| --- |" + " --- |" * len(TASK_KINDS),
+    ]
+    for key in differing:
+        cells = " | ".join(cell(value_text(flat[k][key])) for k in TASK_KINDS)
+        lines.append(f"| `{key}` | {cells} |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,8 @@ def tables(text: str) -> dict[str, list[list[str]]]:
         if line.startswith("### "):
             heading = line[4:].strip()
             found[heading] = []
+        elif line.startswith("## "):  # a section of its own ends the key tables
+            heading = None
         elif heading and line.startswith("| `"):
             found[heading].append(cells(line))
     return found
@@ -121,3 +123,19 @@ def test_a_key_without_description_stops_the_generator(tmp_path, path, key):
         assert len(lines) == 1, result.stderr
         assert f"'{key}'" in lines[0] and "no description" in lines[0]
     assert not out.exists()
+
+
+def test_mnist_defaults_are_the_librarys():
+    """The task-kind table states what the library fills in, not a copy typed by hand."""
+    from neural_sculpting.study.experiments import load_study
+
+    text = README.read_text().split("## Defaults by task kind")[1]
+    rows = {row[0].strip("`"): row[1:] for row in (cells(line) for line in text.splitlines()
+                                                   if line.startswith("| `"))}  # fmt: skip
+    for column, task in enumerate(("boolean", "mnist_two_digits", "mnist_hierarchical")):
+        spec = {"task": task, "seeds": [0]} | ({"graphs": ["reused"]} if task == "boolean" else {})
+        trial = load_study({"experiments": {"e": spec}})["e"].trials[0]
+        assert rows["train.epochs"][column] == str(trial.train.epochs)
+        assert rows["widths"][column] == f"[{trial.hidden[0]}]"
+        assert float(rows["accuracy_threshold"][column]) == trial.pruning.accuracy_threshold
+        assert float(rows["detection.merge_threshold"][column]) == trial.detection.merge_threshold

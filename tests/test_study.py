@@ -299,3 +299,11 @@ def test_mnist_experiments_train_without_input_noise():
     (trial,) = load_study(mnist(seeds=[0], train={"lr": 0.01}))["mine"].trials
     assert trial.train.noise_std == 0.0 and trial.train.lr == 0.01
     assert trial.train.epochs == 80  # the hierarchical task's default, kept beside the new lr
+
+
+@pytest.mark.parametrize("name", ["graphs", "trials", "logs", "benchmarks", "figures", "data"])
+def test_an_experiment_may_not_take_a_results_folders_name(name):
+    # results/<name>/ already holds the graphs, trials, logs, benchmarks, figures or datasets.
+    config = {"experiments": {name: minimal()["experiments"]["mine"]}}
+    with pytest.raises(ConfigError, match=f"experiments.{name}: the name is reserved"):
+        load_study(config)

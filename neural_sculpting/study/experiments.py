@@ -203,7 +203,7 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
 
 
 # Folders of results/ that an experiment's own folder must not shadow.
-RESERVED_NAMES = ("graphs", "trials", "logs", "benchmarks", "figures")
+RESERVED_NAMES = ("graphs", "trials", "logs", "benchmarks", "figures", "data")
 
 
 def load_study(config: Mapping[str, Any]) -> dict[str, Experiment]:
