@@ -158,6 +158,26 @@ def test_cli_search_writes_a_selection(tmp_path, capsys):
     assert stored["result"] == printed and printed["chosen"] == {"pu": 70.0, "pe": 2.5}
 
 
+def test_cli_paper_mode_looks_up_each_seeds_published_pair(tmp_path, capsys):
+    # paper_hparams.csv: input_separable 4-24-24-4 seed 0 picked (65, 1.5); only the selection's
+    # record is checked, so two epochs suffice.
+    template = str(tmp_path / "s{seed}")
+    argv = [
+        "search",
+        *BASE[:-2],
+        "2",
+        "--quiet",
+        "--mode",
+        "paper",
+        "--allow-untrainable",
+        "--json",
+    ]
+    args = parse([*argv, "--seed", "0", "--out", template])
+    assert args.handler(args) == 0
+    printed = json.loads(capsys.readouterr().out.strip())
+    assert printed["chosen"] == {"pu": 65.0, "pe": 1.5}
+
+
 def test_cli_usage_errors_are_value_errors(tmp_path):
     args = parse(["train", *BASE, "--seed", "0", "--seed", "1", "--out", str(tmp_path / "x")])
     with pytest.raises(ValueError, match="seed"):

@@ -236,7 +236,15 @@ def _from_flags(args: argparse.Namespace):
         ),
         search=_search_hparams(args),
     )
-    return _trials(args, exp, graphs), exp, data
+    if data is None:
+        from neural_sculpting.engine.data import graph_data
+
+        data = graph_data(graphs, exp.training.noise_std)
+    trials = _trials(args, exp, graphs)
+    if exp.search.mode == "paper" and not (args.pu and args.pe):
+        widths = (data.n_inputs, *exp.hidden, data.n_outputs)
+        trials = _paper_pairs(trials, widths, args.paper_csv)
+    return trials, exp, data
 
 
 def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) -> list[SearchTrial]:
@@ -298,9 +306,6 @@ def run_command(command: str, args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     trials, exp, data = _from_trial(args) if args.trial is not None else _from_flags(args)
     runner = Search(trials, exp, device, data, not args.quiet, args.state_every, budget)
-    if args.trial is None and exp.search.mode == "paper" and not (args.pu and args.pe):
-        trials = _paper_pairs(trials, runner.widths, args.paper_csv)
-        runner = Search(trials, exp, device, runner.data, not args.quiet, args.state_every, budget)
     until, compute = _STAGES[command]
     results = runner.run(until, compute)
     if until == "selected":
