@@ -71,60 +71,48 @@ def _use_labels(rates: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def fig8(table: pd.DataFrame, out_dir: Path, name: str = "fig8") -> pd.DataFrame:
-    """Fig. 8 (Sec. 5.2): structure recovered vs how often the reused sub-function is used."""
-    rows, rates = _rates_by_use(table, REUSE_GRAPHS, "fig8")
+def _by_use(
+    target: str, table: pd.DataFrame, out_dir: Path, name: str, graphs, title: str, ylabel: str,
+    about: str,
+) -> pd.DataFrame:  # fmt: skip
+    """Success rates of `graphs` by sub-function use, one series per depth (Figs. 8, 12b)."""
+    rows, rates = _rates_by_use(table, graphs, target)
     fig = bars_by_depth(
-        rates,
-        "graph",
-        _use_labels(rates),
-        "Structure recovered vs sub-function use: reused graph (Fig. 8)",
-        "structure recovered (rate)",
-        "times each output sub-function is used",
+        rates, "graph", _use_labels(rates), title, ylabel, "times each output sub-function is used"
     )
     save_figure(fig, figure_path(out_dir, name), rates)
     write_caption(
         out_dir,
         name,
-        [
-            "Fig. 8 (paper Sec. 5.2): success rate on the reused function graph as the number of "
-            "times its two output sub-functions are used grows (graphs reused_use1, _use2, _use4, "
-            "_use6 and reused = use 8; 2 x use outputs), per number of hidden layers, pooled over "
-            "widths and seeds. With one hidden layer the graph collapses to a single module, "
-            "which is then the expected structure.",
-            STRUCTURE_RULE,
-            RATE_NOTE,
-            counts_note(rows) + missing_note(rows, REUSE_GRAPHS),
-        ],
+        [about, STRUCTURE_RULE, RATE_NOTE, counts_note(rows) + missing_note(rows, graphs)],
     )
     return rates
+
+
+def fig8(table: pd.DataFrame, out_dir: Path, name: str = "fig8") -> pd.DataFrame:
+    """Fig. 8 (Sec. 5.2): structure recovered vs how often the reused sub-function is used."""
+    return _by_use(
+        "fig8", table, out_dir, name, REUSE_GRAPHS,
+        "Structure recovered vs sub-function use: reused graph (Fig. 8)",
+        "structure recovered (rate)",
+        "Fig. 8 (paper Sec. 5.2): success rate on the reused function graph as the number of "
+        "times its two output sub-functions are used grows (graphs reused_use1, _use2, _use4, "
+        "_use6 and reused = use 8; 2 x use outputs), per number of hidden layers, pooled over "
+        "widths and seeds. With one hidden layer the graph collapses to a single module, "
+        "which is then the expected structure.",
+    )  # fmt: skip
 
 
 def fig12b(table: pd.DataFrame, out_dir: Path, name: str = "fig12b") -> pd.DataFrame:
     """Fig. 12b (Sec. 5.4): exact hierarchical structure of the hierarchy graphs vs use."""
-    rows, rates = _rates_by_use(table, HIERARCHY_GRAPHS, "fig12b")
-    fig = bars_by_depth(
-        rates,
-        "graph",
-        _use_labels(rates),
+    return _by_use(
+        "fig12b", table, out_dir, name, HIERARCHY_GRAPHS,
         "Hierarchy recovered vs sub-function use (Fig. 12b)",
         "exact hierarchy recovered (rate)",
-        "times each output sub-function is used",
-    )
-    save_figure(fig, figure_path(out_dir, name), rates)
-    write_caption(
-        out_dir,
-        name,
-        [
-            "Fig. 12b (paper Sec. 5.4): success rate of recovering the exact hierarchical "
-            "structure that corresponds to the network's depth, on the hierarchy graphs "
-            "(hierarchy_use1 ... hierarchy_use8), by the number of times the output "
-            "sub-functions are used, one series per number of hidden layers, pooled over widths "
-            "and seeds. With 1-2 hidden layers the expected structure has c, f0 and f1 merged "
-            "into one module (the graphs' collapse entries); with 3-4 all five sub-functions.",
-            STRUCTURE_RULE,
-            RATE_NOTE,
-            counts_note(rows) + missing_note(rows, HIERARCHY_GRAPHS),
-        ],
-    )
-    return rates
+        "Fig. 12b (paper Sec. 5.4): success rate of recovering the exact hierarchical "
+        "structure that corresponds to the network's depth, on the hierarchy graphs "
+        "(hierarchy_use1 ... hierarchy_use8), by the number of times the output "
+        "sub-functions are used, one series per number of hidden layers, pooled over widths "
+        "and seeds. With 1-2 hidden layers the expected structure has c, f0 and f1 merged "
+        "into one module (the graphs' collapse entries); with 3-4 all five sub-functions.",
+    )  # fmt: skip
