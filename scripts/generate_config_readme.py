@@ -98,8 +98,8 @@ snakemake all_boolean --cores 2 --configfile config/quickstart.yaml
 snakemake all_mnist --cores 2 --configfile config/mnist_small.yaml
 ```
 
-The target comes first because `--configfile` takes every word after it as one more config file
-(`snakemake --configfile config/quickstart.yaml all_boolean` reads `all_boolean` as a config).
+The target comes first because `--configfile` takes every word after it as one more config file:
+a target written after the file name would be read as a second config file.
 Without `--configfile` the workflow reads `config/config.yaml`; a `--configfile` replaces it
 rather than being merged into it. `--config device=cuda` sets a top-level key on top of either
 (and swallows the words after it in the same way).

@@ -139,3 +139,14 @@ def test_mnist_defaults_are_the_librarys():
         assert rows["widths"][column] == f"[{trial.hidden[0]}]"
         assert float(rows["accuracy_threshold"][column]) == trial.pruning.accuracy_threshold
         assert float(rows["detection.merge_threshold"][column]) == trial.detection.merge_threshold
+
+
+def test_every_command_shown_puts_its_target_before_the_configfile():
+    """`--configfile` swallows the words after it: a target written there is read as a config."""
+    shown = [ROOT / "README.md", README, *sorted((ROOT / "config").glob("*.yaml"))]
+    shown += [*sorted((ROOT / "scripts").glob("*.sh")), *sorted((ROOT / "docs").rglob("*.md"))]
+    swallowed = re.compile(r"--configfile\s+\S+\s+([A-Za-z_][\w/.]*)")
+    for path in shown:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            match = swallowed.search(line)
+            assert match is None, f"{path.name}:{number}: {match[1]!r} after --configfile"

@@ -82,13 +82,14 @@ PAPER_TASKS = (
 )
 
 
-def test_every_paper_task_has_exactly_one_file():
-    assert len(PAPER_TASKS) == 38
-    assert sorted(available_graphs()) == sorted(PAPER_TASKS)
+def test_every_paper_task_has_its_file():
+    # A user may add tasks of their own beside the paper's 38: only the paper's are pinned.
+    assert len(set(PAPER_TASKS)) == 38
+    assert set(PAPER_TASKS) <= set(available_graphs())
 
 
 @pytest.mark.parametrize("name", PAPER_TASKS)
-def test_truth_table_matches_tasks_md(name: str):
+def test_truth_table_matches_the_papers_definition(name: str):
     n, outputs = expected_outputs(name)
     table = truth_table(load_graph(name))
     assert table.inputs.shape == (2**n, n)
