@@ -145,6 +145,19 @@ class Plan:
         """The drawings behind Fig. 32 or 33: every depth of the MNIST experiment they read."""
         return drawing_targets(self._needed(target))
 
+    def check_targets(self, words: Iterable[str]) -> None:
+        """Stop, in one line, on a figure target (a word of the command line) whose experiments
+        the config lacks, before Snakemake meets it as a failing input function."""
+        for word in words:
+            if word not in registry.FIGURES:
+                continue
+            self._needed(word)  # raises PlanError naming the target and the experiment
+            if registry.FIGURES[word].kind == registry.STRUCTURAL and not self.structural_inputs(
+                word
+            ):
+                graph = registry.FIGURES[word].graph
+                raise PlanError(f"{word} needs trials of {graph}, which its experiments lack")
+
     def available_figures(self, experiments: Iterable[Experiment]) -> list[str]:
         """The paper figures whose experiments (and, for the structural ones, trials of their
         task) the given experiments hold."""

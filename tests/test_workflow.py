@@ -131,3 +131,11 @@ def test_bad_config_stops_before_any_job_with_one_line(tmp_path):
     ]
     assert lines == ["config: experiments.mine.widths[0]: -3 is less than the minimum of 1"]
     assert not (tmp_path / "results").exists()
+
+
+def test_a_figure_target_without_its_experiment_is_one_line(tmp_path):
+    config = str(ROOT / "config" / "quickstart.yaml")
+    result = run_snakemake(tmp_path, "fig7", "-n", "--cores", "1", "--configfile", config)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if "profile" not in line]
+    assert lines == ["fig7 needs experiment 'validation', which the config does not define"]

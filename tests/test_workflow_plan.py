@@ -149,3 +149,10 @@ def test_detect_takes_its_folder_task_and_thresholds_from_the_trial(tmp_path, mo
     score = json.loads(paths.score_json(trial.key, trial.analysis).read_text())
     assert trial.analysis == "detect_mm-0.2_merge0.75"
     assert (score["graph"], score["merge_threshold"]) == ("input_separable", 0.75)
+
+
+def test_a_requested_figure_the_config_cannot_make_stops_in_one_line(quickstart, paper):
+    with pytest.raises(PlanError, match="fig7 needs experiment 'validation'"):
+        quickstart.check_targets(["-n", "fig7", "--cores", "2"])
+    quickstart.check_targets(["all_boolean", "results/quickstart/trials.csv"])
+    paper.check_targets(list(registry.FIGURES))

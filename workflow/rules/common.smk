@@ -8,12 +8,14 @@ from snakemake.settings.types import DeploymentMethod
 from neural_sculpting.figures import registry
 from neural_sculpting.study import paths
 from neural_sculpting.study.experiments import ConfigError
-from neural_sculpting.workflow import Plan, drawing_targets, trial_dir_of
+from neural_sculpting.workflow import Plan, PlanError, drawing_targets, trial_dir_of
 
 try:
     PLAN = Plan.from_config(config)
-except ConfigError as error:
-    # One line naming the key, before any job runs.
+    # A figure target named on the command line whose experiments the config lacks.
+    PLAN.check_targets(sys.argv[1:])
+except (ConfigError, PlanError) as error:
+    # One line naming the key or the target, before any job runs.
     sys.stderr.write(f"{error}\n")
     sys.exit(2)
 
