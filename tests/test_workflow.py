@@ -139,3 +139,21 @@ def test_a_figure_target_without_its_experiment_is_one_line(tmp_path):
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if "profile" not in line]
     assert lines == ["fig7 needs experiment 'validation', which the config does not define"]
+
+
+def test_a_cell_of_untrainable_trials_is_drawn_as_a_note_and_the_run_goes_on(tmp_path):
+    # One epoch at a tiny learning rate: the dense networks cannot reach 100% on XOR.
+    config = {"experiments": {"weak": {
+        "graphs": ["input_separable"], "widths": [8], "depths": [1], "seeds": [0, 1],
+        "train": {"lr": 1e-5, "batch_size": 8, "epochs": 1}, "pu": [70], "pe": [2.5],
+    }}}  # fmt: skip
+    path = tmp_path / "weak.yaml"
+    path.write_text(json.dumps(config))
+    result = run_snakemake(tmp_path, "all_boolean", "--cores", "2", "--configfile", str(path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    with (tmp_path / "results" / "weak" / "trials.csv").open() as handle:
+        assert [row["trainable"] for row in csv.DictReader(handle)] == ["False", "False"]
+    drawing = tmp_path / "results" / "figures" / "drawings" / "weak" / "input_separable_h1.png"
+    assert drawing.read_bytes().startswith(b"\x89PNG")
+    log = tmp_path / "results" / "logs" / "experiments" / "weak" / "draw_input_separable_h1.log"
+    assert "2 of 2 trials untrainable" in log.read_text()

@@ -170,6 +170,19 @@ def _draw_cell(args: argparse.Namespace) -> int:
     if cell.empty:
         raise ValueError(f"{args.trials}: no trial of {args.graph} with {args.depth} hidden layers")
     task = load_task(args.graph)
+    untrainable = int((cell["trainable"] == False).sum())  # noqa: E712 (a pandas mask)
+    if untrainable == len(cell):
+        from neural_sculpting.figures.drawing import draw_note
+
+        layers = f"{args.depth} hidden layer{'s' if args.depth != 1 else ''}"
+        draw_note(
+            args.output,
+            f"{args.graph}, {layers}",
+            f"{untrainable} of {len(cell)} trials untrainable:\nthe dense network stayed below "
+            "the accuracy threshold,\nso nothing was pruned and there is no network to draw",
+        )
+        print(f"{args.output}: {untrainable} of {len(cell)} trials untrainable, nothing to draw")
+        return 0
     row, share, compared = representative_trial(cell.to_dict("records"), task)
     draw_trial(
         Path(row["trial_dir"]), Path(row["analysis_dir"]), task,

@@ -86,6 +86,20 @@ def draw_function_graph(
         agraph.draw(str(tmp), format=fmt)
 
 
+def draw_note(path: Path | str, title: str, note: str) -> None:
+    """A drawing that says why there is no network to draw (a cell whose trials are all
+    untrainable), so that the workflow's drawing targets always exist."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
+    agraph = pgv.AGraph(label=title, labelloc="t", fontsize=16, fontname="Helvetica")
+    agraph.add_node("note", label=note, shape="box", style="rounded", fontname="Helvetica")
+    agraph.layout(prog="dot")
+    with atomic.atomic_path(path) as tmp:
+        agraph.draw(str(tmp), format=fmt)
+
+
 def _input_nodes(
     labels, prefix: str, input_groups: Mapping[str, frozenset[int]] | None
 ) -> dict[int, tuple[str, str]]:
