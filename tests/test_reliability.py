@@ -142,3 +142,28 @@ def test_cuda_without_a_gpu_stops_with_one_line(tmp_path):
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "cuda" in result.stderr.lower()
     assert not (tmp_path / "trial").exists()
+
+
+def test_stage_files_and_results_are_readable_by_colleagues(tmp_path):
+    """Checkpoints and records take the umask's permissions, not mkstemp's 0600."""
+    import os
+
+    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+    from neural_sculpting.store import atomic
+    from neural_sculpting.study.hparams import SearchHparams, TrainingHparams
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "trial"
+        dense = SearchSettings((8,), TrainingHparams(0.05, 8, 1), search=SearchHparams("dense"))
+        Search([SearchTrial("input_separable", 0, out)], dense).run()
+        atomic.write_json(tmp_path / "score.json", {"a": 1})
+    finally:
+        os.umask(old)
+    for path in (
+        out / "dense.pt",
+        out / "dense.json",
+        out / "selected.pt",
+        tmp_path / "score.json",
+    ):
+        assert path.stat().st_mode & 0o777 == 0o644, path.name

@@ -35,9 +35,10 @@ def snakemake(workdir: Path, *extra: str, **popen) -> list[str]:
     ]  # fmt: skip
 
 
-def run(workdir: Path) -> None:
-    result = subprocess.run(snakemake(workdir), capture_output=True, text=True, timeout=900)
+def run(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(snakemake(workdir, *extra), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
 
 
 def masks(workdir: Path) -> dict[str, list[torch.Tensor]]:
@@ -86,6 +87,10 @@ def test_killed_run_reruns_to_the_same_table(uninterrupted, tmp_path):
     process.wait()
     assert not (tmp_path / "results" / "resilience" / "trials.csv").exists(), "killed too late"
 
+    # The kill left Snakemake's lock: the same command refuses to run until `--unlock`.
+    locked = subprocess.run(snakemake(tmp_path), capture_output=True, text=True, timeout=300)
+    assert locked.returncode != 0 and "unlock" in locked.stderr.lower()
+    run(tmp_path, "--unlock")
     run(tmp_path)  # the same command; the default profile reruns incomplete jobs
     assert table(tmp_path) == table(uninterrupted)
     resumed = [
