@@ -24,7 +24,7 @@ fi
 
 # The stamp records what was installed, so an unchanged checkout skips pip entirely.
 stamp=.venv/.sculpt-installed
-want="$(cat pyproject.toml | sha256sum | cut -c1-16) $TORCH_SPEC"
+want="$(cat pyproject.toml envs/pip-constraints.txt | sha256sum | cut -c1-16) $TORCH_SPEC"
 if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]] && .venv/bin/python -c "import neural_sculpting, torch" 2>/dev/null; then
   exit 0
 fi
@@ -34,6 +34,7 @@ pip() { .venv/bin/python -m pip --quiet --disable-pip-version-check "$@"; }
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   pip install "$TORCH_SPEC"
 fi
-pip install -e ".[dev]"
+# The library's dependencies at the tested versions (the conda environments pin the same ones).
+pip install -e ".[dev]" -c envs/pip-constraints.txt
 echo "$want" > "$stamp"
 echo "setup: .venv ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

@@ -391,3 +391,16 @@ def test_cli_writes_beside_the_png_or_into_a_folder(tmp_path):
         pf.MissingGraphsError,
         lambda: run_cli("fig8", "--trials", str(hierarchy), "-o", str(out)),
     )
+
+
+def test_the_title_clears_the_count_labels(tmp_path):
+    """Long count labels ("n/m (+k untrainable)") stand above the bars; the title sits above them
+    (it once ran through them)."""
+    from neural_sculpting.figures.rates import plot_rates_by_depth, success_rates
+
+    rows = [trial("input_separable", 2, ok=True), trial("input_separable", 2, trainable=False)]
+    fig = plot_rates_by_depth(success_rates(table(rows), "structure_match"), "a title", "rate")
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    title = ax.title.get_window_extent(renderer)
+    assert ax.texts and all(t.get_window_extent(renderer).y1 <= title.y0 for t in ax.texts)

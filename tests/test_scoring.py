@@ -129,3 +129,45 @@ def test_rule_on_the_authors_labels_reproduces_the_published_successes(authors_t
     assert counts["reused"] == (49, {1: 12, 2: 26, 3: 11})
     assert counts["separable_reused"] == (36, {1: 12, 2: 12, 3: 12})
     assert counts["non_modular"] == (36, {1: 12, 2: 12, 3: 12})
+
+
+# --- why a trial failed -------------------------------------------------------------------------
+
+
+def test_a_match_says_what_was_expected_and_found_and_fails_nothing():
+    masks, labels = separable_network()
+    score = score_modules(masks, labels, EXPECTED)
+    assert score.expected == {
+        "s0": "inputs {x0,x1} -> outputs {y0,y1}",
+        "s1": "inputs {x2,x3} -> outputs {y2,y3}",
+    }
+    assert score.detected == tuple(score.expected.values()) and score.failures == ()
+
+
+def test_one_input_module_is_explained_check_by_check():
+    masks, labels = separable_network()
+    labels[0] = ["A", "A", "A", "A"]
+    # Module A now holds x0..x3 (an input unit reaches itself) and, through h0 and h1, y0..y3.
+    assert score_modules(masks, labels, EXPECTED).failures == (
+        "input partition: expected {x0,x1} {x2,x3}, found {x0,x1,x2,x3}",
+        "sub-functions not found: s0 (inputs {x0,x1} -> outputs {y0,y1})",
+        "modules of no expected sub-function: inputs {x0,x1,x2,x3} -> outputs {y0,y1,y2,y3}",
+    )
+
+
+def test_a_merged_output_is_explained():
+    masks, labels = separable_network()
+    labels[2] = ["A", "A", "A", "B"]
+    failures = score_modules(masks, labels, EXPECTED).failures
+    assert failures[0] == "output partition: expected {y0,y1} {y2,y3}, found {y0,y1,y2} {y3}"
+
+
+def test_a_pruned_away_input_is_named():
+    masks, labels = separable_network()
+    masks[0] = masks[0].copy()
+    masks[0][:, 0:2] = 0
+    labels[0][0] = labels[0][1] = None
+    failures = score_modules(masks, labels, EXPECTED).failures
+    assert failures[0] == (
+        "input partition: expected {x0,x1} {x2,x3}, found {x2,x3} (x0, x1 pruned away)"
+    )

@@ -149,6 +149,12 @@ def test_detect_takes_its_folder_task_and_thresholds_from_the_trial(tmp_path, mo
     score = json.loads(paths.score_json(trial.key, trial.analysis).read_text())
     assert trial.analysis == "detect_mm-0.2_merge0.75"
     assert (score["graph"], score["merge_threshold"]) == ("input_separable", 0.75)
+    # `sculpt draw` finds the analysis folder detect wrote without being told it.
+    folder, drawing = str(paths.trial_dir(trial.key)), tmp_path / "net.png"
+    assert (
+        main(["draw", "--trial-dir", folder, "--graph", "input_separable", "-o", str(drawing)]) == 0
+    )
+    assert drawing.read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_requested_figure_the_config_cannot_make_stops_in_one_line(quickstart, paper):

@@ -25,7 +25,9 @@ pixels of one digit. The flags:
   sub-function itself (an OR, say).
 
 The expected sub-functions are the graph's modules merged as its `collapse` entry says for the
-network's number of hidden layers (`hierarchy.task_hierarchy`).
+network's number of hidden layers (`hierarchy.task_hierarchy`). Beside the flags, a score says why
+a trial failed: the expected sub-functions and the detected modules with their signatures, and one
+line per failed check (`TrialScore.failures`).
 """
 
 from __future__ import annotations
@@ -50,10 +52,15 @@ class TrialScore:
     n_modules: int  # modules holding at least one hidden unit
     modules_per_layer: tuple[int, ...]  # distinct module labels among the alive units of each layer
     condensed_arch: tuple[int, ...]  # alive units per layer
+    # Why: each expected sub-function's signature, each detected module's (those not made of
+    # input units alone), and one line per failed check.
+    expected: dict[str, str]
+    detected: tuple[str, ...]
+    failures: tuple[str, ...]
 
     def to_json(self) -> dict:
         record = asdict(self)
-        for key in ("modules_found", "modules_per_layer", "condensed_arch"):
+        for key in ("modules_found", "modules_per_layer", "condensed_arch", "detected", "failures"):
             record[key] = list(record[key])
         return record
 
@@ -124,19 +131,81 @@ def _partition(layer_labels: Sequence[Hashable | None], keep) -> frozenset[froze
     return group_by({u: lab for u, lab in enumerate(layer_labels) if u in keep})
 
 
+def _input_labels(
+    input_labels: Sequence[Hashable | None], expected: TaskHierarchy
+) -> dict[int, frozenset]:
+    """The module labels of the alive units of each input group the task depends on."""
+    needed = set().union(*expected.input_partition) if expected.input_partition else set()
+    return {
+        g: frozenset(input_labels[u] for u in expected.input_groups[g]) - {None} for g in needed
+    }
+
+
 def _input_partition_matches(
     input_labels: Sequence[Hashable | None], expected: TaskHierarchy
 ) -> bool:
-    needed = set().union(*expected.input_partition) if expected.input_partition else set()
-    labels_of = {
-        g: frozenset(input_labels[u] for u in expected.input_groups[g]) - {None} for g in needed
-    }
+    labels_of = _input_labels(input_labels, expected)
     if not all(labels_of.values()):  # every unit of a needed group was pruned away
         return False
     sets = list(set(labels_of.values()))
     if any(a & b for i, a in enumerate(sets) for b in sets[i + 1 :]):
         return False  # a module holds units of groups the task keeps apart, and others too
     return group_by(labels_of) == expected.input_partition
+
+
+def _linked(labels_of: dict[int, frozenset]) -> list[set[int]]:
+    """Input groups joined where they share a module: the input partition a network shows."""
+    blocks: list[tuple[set[int], set]] = []
+    for g, labels in labels_of.items():
+        joined = [b for b in blocks if b[1] & labels]
+        groups, seen = {g}, set(labels)
+        for b in joined:
+            groups |= b[0]
+            seen |= b[1]
+            blocks.remove(b)
+        blocks.append((groups, seen))
+    return [groups for groups, _ in blocks]
+
+
+def _blocks(partition, name) -> str:
+    ordered = sorted(sorted(block) for block in partition)
+    return " ".join("{" + ",".join(name(i) for i in block) + "}" for block in ordered) or "{}"
+
+
+def _failures(
+    labels: Labels, expected: TaskHierarchy, considered: dict, flags: dict[str, bool]
+) -> tuple[str, ...]:
+    """One line per failed check, naming what was expected and what was found."""
+    names = expected.input_group_names
+    group = (lambda i: names[i]) if names else (lambda i: f"x{i}")
+    wanted = {sig: name for name, sig in expected.signatures.items()}
+    lines = []
+    if not flags["input"]:
+        labels_of = _input_labels(labels[0], expected)
+        pruned = sorted(g for g, found in labels_of.items() if not found)
+        found = _linked({g: found for g, found in labels_of.items() if found})
+        line = (f"input partition: expected {_blocks(expected.input_partition, group)}, "
+                f"found {_blocks(found, group)}")  # fmt: skip
+        if pruned:
+            line += f" ({', '.join(map(group, pruned))} pruned away)"
+        lines.append(line)
+    if not flags["output"]:
+        found = _partition(labels[-1], set(range(len(labels[-1]))))
+        lines.append(
+            f"output partition: expected {_blocks(expected.output_partition, lambda j: f'y{j}')}, "
+            f"found {_blocks(found, lambda j: f'y{j}')}"
+        )
+    missing = [name for name, sig in expected.signatures.items()
+               if sig not in considered.values()]  # fmt: skip
+    if missing:
+        lines.append("sub-functions not found: " + "; ".join(
+            f"{n} ({expected.signatures[n].describe(names)})" for n in missing))  # fmt: skip
+    unexpected = sorted({sig.describe(names) for sig in considered.values() if sig not in wanted})
+    if unexpected:
+        lines.append("modules of no expected sub-function: " + "; ".join(unexpected))
+    if not flags["hidden"] and not unexpected:
+        lines.append("hidden units in modules of no expected sub-function")
+    return tuple(lines)
 
 
 def score_modules(
@@ -175,6 +244,8 @@ def score_modules(
         and set(considered.values()) == set(expected.signatures.values())
     )
     hidden_modules = {lab for layer in hidden_layers for lab in layer if lab is not None}
+    flags = {"input": input_match, "output": output_match, "hidden": hidden_match}
+    names = expected.input_group_names
     return TrialScore(
         input_modules_match=bool(input_match),
         output_modules_match=bool(output_match),
@@ -184,4 +255,7 @@ def score_modules(
         n_modules=len(hidden_modules),
         modules_per_layer=tuple(len({lab for lab in layer if lab is not None}) for layer in labels),
         condensed_arch=tuple(sum(lab is not None for lab in layer) for layer in labels),
+        expected={name: sig.describe(names) for name, sig in expected.signatures.items()},
+        detected=tuple(sorted({sig.describe(names) for sig in considered.values()})),
+        failures=() if structure else _failures(labels, expected, considered, flags),
     )

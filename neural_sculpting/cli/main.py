@@ -100,7 +100,9 @@ def _graph_structure(args: argparse.Namespace) -> int:
 
 
 def _add_graph_commands(subparsers) -> None:
-    graph = subparsers.add_parser("graph", help="function graphs: show, draw, check, export")
+    graph = subparsers.add_parser(
+        "graph", help="function graphs: show, draw, check, truth-table, structure"
+    )
     sub = graph.add_subparsers(dest="graph_command", required=True, metavar="COMMAND")
 
     show = sub.add_parser("show", help="print the truth table and the derived structure")
@@ -147,13 +149,15 @@ def _detect(args: argparse.Namespace) -> int:
     flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
     summary = ", ".join(f"{f.split('_')[0]} {getattr(score, f)}" for f in flags)
     print(f"{trial_dir}: structure_match {score.structure_match} ({summary})")
+    for line in score.explain():
+        print(f"  {line}")
     return 0
 
 
 def _draw(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis.trial import draw_trial
 
-    analysis_dir = args.analysis_dir or args.trial_dir
+    analysis_dir = args.analysis_dir or paths.find_analysis(args.trial_dir)
     draw_trial(args.trial_dir, analysis_dir, load_task(args.graph), args.output, args.with_graph)
     return 0
 

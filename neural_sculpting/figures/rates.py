@@ -82,7 +82,23 @@ def plot_rates_by_depth(rates: pd.DataFrame, title: str, ylabel: str) -> plt.Fig
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
+    lift_title(fig)
     return fig
+
+
+def lift_title(fig: plt.Figure) -> None:
+    """Move the title above the count labels `plot_rates_by_depth` writes over the bars (long
+    ones, "n/m (+k untrainable)", reach past the axes and would run through the title)."""
+    ax = fig.axes[0]
+    for _ in range(2):  # the layout shrinks the axes, which moves the labels: settle twice
+        renderer = fig.canvas.get_renderer()
+        tops = [t.get_window_extent(renderer).y1 for t in ax.texts]
+        if not tops:
+            return
+        top = ax.transAxes.inverted().transform((0, max(tops)))[1]
+        # set_title with y turns off matplotlib's own title placement, which ignores texts
+        ax.set_title(ax.get_title(), y=max(1.0, top + 0.02), fontsize=ax.title.get_fontsize())
+        fig.tight_layout()
 
 
 def save_figure(fig: plt.Figure, png: Path, data: pd.DataFrame | None = None) -> None:

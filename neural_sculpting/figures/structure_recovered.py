@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures.rates import plot_rates_by_depth, save_figure, success_rates
+from neural_sculpting.figures.rates import (
+    plot_rates_by_depth,
+    save_figure,
+    success_rates,
+)
 from neural_sculpting.figures.registry import HIERARCHY_GRAPHS, REUSE_GRAPHS, VALIDATION_GRAPHS
-from neural_sculpting.figures.success_bars import bars_by_depth, lift_title
+from neural_sculpting.figures.success_bars import bars_by_depth
 from neural_sculpting.figures.success_captions import (
     RATE_NOTE,
     STRUCTURE_RULE,
@@ -36,7 +40,6 @@ def fig7(table: pd.DataFrame, out_dir: Path, name: str = "fig7") -> pd.DataFrame
     fig = plot_rates_by_depth(
         rates, "Structure recovered: validation graphs (Fig. 7)", "structure recovered (rate)"
     )
-    lift_title(fig)
     save_figure(fig, figure_path(out_dir, name), rates)
     write_caption(
         out_dir,

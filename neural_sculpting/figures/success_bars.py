@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from neural_sculpting.figures.rates import plot_rates_by_depth
+from neural_sculpting.figures.rates import lift_title, plot_rates_by_depth
 
 
 def bars_by_depth(
@@ -36,20 +36,5 @@ def bars_by_depth(
         ax.legend(handles, depths, title=legend_title, fontsize=8, title_fontsize=8,
                   loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # fmt: skip
         fig.tight_layout()
-    lift_title(fig)
+        lift_title(fig)
     return fig
-
-
-def lift_title(fig: plt.Figure) -> None:
-    """Move the title above the count labels `plot_rates_by_depth` writes over the bars (long
-    ones, "n/m (+k untrainable)", reach past the axes and would run through the title)."""
-    ax = fig.axes[0]
-    for _ in range(2):  # the layout shrinks the axes, which moves the labels: settle twice
-        renderer = fig.canvas.get_renderer()
-        tops = [t.get_window_extent(renderer).y1 for t in ax.texts]
-        if not tops:
-            return
-        top = ax.transAxes.inverted().transform((0, max(tops)))[1]
-        # set_title with y turns off matplotlib's own title placement, which ignores texts
-        ax.set_title(ax.get_title(), y=max(1.0, top + 0.02), fontsize=ax.title.get_fontsize())
-        fig.tight_layout()

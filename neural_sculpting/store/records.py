@@ -19,7 +19,7 @@ from neural_sculpting.study.trial import DETECTING_MODES
 _OPTIONAL = ("kept_weights", "val_accuracy_per_bit", "val_accuracy_per_digit")
 _FLAGS_OF_SCORED = (
     "input_modules_match", "output_modules_match", "hidden_modules_match", "modules_found",
-    "n_modules", "modules_per_layer", "condensed_arch",
+    "n_modules", "modules_per_layer", "condensed_arch", "expected", "detected", "failures",
 )  # fmt: skip
 
 
@@ -92,8 +92,19 @@ class Score:
     n_modules: int | None = None
     modules_per_layer: list[int] | None = None
     condensed_arch: list[int] | None = None
+    # Why a trial failed: the expected sub-functions' signatures, the detected modules', and one
+    # line per failed check (`scoring.TrialScore`)
+    expected: dict[str, str] | None = None
+    detected: list[str] | None = None
+    failures: list[str] | None = None
     # MNIST tasks: one flag per success category of the task description
     categories: dict[str, bool | None] = field(default_factory=dict)
+
+    def explain(self) -> list[str]:
+        """What a reader needs to see why the trial failed (empty when it succeeded)."""
+        if not self.trainable:
+            return ["untrainable: the dense network stayed below the accuracy threshold"]
+        return list(self.failures or [])
 
     def to_json(self) -> dict[str, Any]:
         record = dataclasses.asdict(self)

@@ -153,6 +153,22 @@ def modules_file(folder: Path) -> Path:
     return Path(folder) / "modules.json"
 
 
+def find_analysis(trial_folder: Path) -> Path:
+    """The one analysis of a trial folder: where `sculpt detect` wrote modules.json (the trial
+    folder itself, or the one analysis folder inside it). Several analyses: a one-line error
+    naming them, to choose from with --analysis-dir."""
+    trial_folder = Path(trial_folder)
+    found = sorted(p.parent for p in trial_folder.glob("*/modules.json"))
+    if modules_file(trial_folder).is_file():
+        found.insert(0, trial_folder)
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise ValueError(
+            f"{trial_folder}: several analyses ({names}); choose one with --analysis-dir"
+        )
+    return found[0] if found else trial_folder
+
+
 def trial_of_analysis(folder: Path) -> Path:
     """The trial folder an analysis folder (or a file in it, such as score.json) belongs to."""
     folder = Path(folder)
