@@ -281,6 +281,37 @@ def _add_table_command(subparsers) -> None:
     figure.set_defaults(handler=_figure)
 
 
+def _status(args: argparse.Namespace) -> int:
+    import yaml
+
+    from neural_sculpting.store.status import report
+    from neural_sculpting.study.experiments import load_study
+
+    config = yaml.safe_load(Path(args.configfile).read_text())
+    study = load_study(config)
+    print(report(list(study.values()), args.results, args.cores))
+    return 0
+
+
+def _add_status_command(subparsers) -> None:
+    status = subparsers.add_parser(
+        "status",
+        help="per experiment of a config, trials done, in progress and pending in a results "
+        "folder, and the time left",
+    )
+    status.add_argument(
+        "--configfile",
+        type=Path,
+        default=paths.config_dir() / "config.yaml",
+        help="the workflow's config (default config/config.yaml)",
+    )
+    status.add_argument(
+        "--results", type=Path, default=None, help="the results folder (default results/)"
+    )
+    status.add_argument("--cores", type=int, default=1, help="cores the run uses (default 1)")
+    status.set_defaults(handler=_status)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sculpt", description="Neural Sculpting: the pipeline's stages."
@@ -293,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_command(subparsers)
     figures_cli.register(subparsers)
     mnist_cli.register(subparsers)
+    _add_status_command(subparsers)
     return parser
 
 
