@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from user_task import MY_TASK
 
 from neural_sculpting.tasks.function_graph import GraphError, load_graph, read_yaml
 from neural_sculpting.tasks.hierarchy import task_hierarchy
@@ -246,3 +248,80 @@ def test_generator_output_is_committed_and_up_to_date():
         check=False,
     )
     assert result.returncode == 0, result.stdout
+
+
+# --- where task files are looked up ---------------------------------------------------------------
+
+
+def sculpt(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "neural_sculpting.cli", *args], cwd=cwd, capture_output=True,
+        text=True, env={**os.environ, **(env or {})}, check=False,
+    )  # fmt: skip
+
+
+def test_a_projects_own_task_is_found_from_its_folder(tmp_path):
+    project = tmp_path / "project"
+    (project / "config" / "graphs").mkdir(parents=True)
+    (project / "config" / "graphs" / "two_xor.yaml").write_text(MY_TASK)
+    checked = sculpt(project, "graph", "check")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.strip() == "39 graph file(s) valid"  # the paper's 38 and the project's
+    assert sculpt(project, "graph", "check", "two_xor").returncode == 0
+    shown = sculpt(project, "graph", "show", "two_xor")
+    assert "s0" in shown.stdout and "{x0,x1}" in shown.stdout
+
+
+def test_a_missing_task_names_every_folder_searched(tmp_path):
+    elsewhere = tmp_path / "mine"
+    elsewhere.mkdir()
+    result = sculpt(tmp_path, "graph", "check", "nosuch", env={"SCULPT_GRAPHS_DIR": str(elsewhere)})
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert f"no nosuch.yaml in {elsewhere}/, config/graphs/, " in line
+    assert line.endswith("config/graphs/")
+
+
+def test_a_project_file_shadowing_a_paper_task_is_warned_about(tmp_path):
+    graphs = tmp_path / "config" / "graphs"
+    graphs.mkdir(parents=True)
+    (graphs / "reused.yaml").write_text(MY_TASK.replace("two_xor", "reused"))
+    result = sculpt(tmp_path, "graph", "show", "reused")
+    assert result.returncode == 0, result.stderr
+    assert "warning: config/graphs/reused.yaml shadows the paper's task reused" in result.stderr
+    assert "s0" in result.stdout  # the project's file, not the paper's (g, f0, f1)
+
+
+def test_a_built_wheel_carries_the_papers_files(tmp_path):
+    """Installed without the checkout, the package still finds the paper's tasks, its choices and
+    the config schema (package data that setup.py copies in)."""
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "wheel"), str(root)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    installed = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(installed)
+    data = installed / "neural_sculpting" / "_data"
+    assert len(list((data / "config" / "graphs").glob("*.yaml"))) == 38
+    assert (data / "config" / "tasks" / "mnist_two_digits.yaml").is_file()
+    assert (data / "workflow" / "schemas" / "config.schema.yaml").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    run = [sys.executable, "-m", "neural_sculpting.cli"]
+    checked = subprocess.run([*run, "graph", "check"], cwd=elsewhere, env=env,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert checked.stdout.strip() == "38 graph file(s) valid", checked.stderr
+    where = subprocess.run(
+        [sys.executable, "-c", "from neural_sculpting.study import paths; "
+         "print(paths.config_schema(), paths.paper_choices_csv())"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert where.stdout.split() == [str(data / "workflow" / "schemas" / "config.schema.yaml"),
+                                    str(data / "config" / "paper_choices.csv")]  # fmt: skip

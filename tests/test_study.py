@@ -134,7 +134,7 @@ BAD = [
     (minimal(pu=[0]), "experiments.mine.pu[0]", "0"),
     (minimal(pe=[100]), "experiments.mine.pe[0]", "100"),
     (minimal(mode="random"), "experiments.mine.mode", "random"),
-    (minimal(graphs=["nosuch"]), "experiments.mine.graphs[0]", "no such graph file"),
+    (minimal(graphs=["nosuch"]), "experiments.mine.graphs[0]", "no nosuch.yaml in config/graphs/"),
     (minimal(graphs=["../etc"]), "experiments.mine.graphs[0]", "does not match"),
     ({"experiments": {"Bad Name": {"graphs": ["reused"]}}}, "experiments", "Bad Name"),
     ({"experiment": {}}, "(top level)", "experiment"),

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from user_task import MY_TASK
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
 # trials.csv columns the workflow issue asks for (plus the graph's params, none for this graph).
@@ -141,19 +143,26 @@ def test_a_figure_target_without_its_experiment_is_one_line(tmp_path):
     assert lines == ["fig7 needs experiment 'validation', which the config does not define"]
 
 
-def test_a_cell_of_untrainable_trials_is_drawn_as_a_note_and_the_run_goes_on(tmp_path):
-    # One epoch at a tiny learning rate: the dense networks cannot reach 100% on XOR.
-    config = {"experiments": {"weak": {
-        "graphs": ["input_separable"], "widths": [8], "depths": [1], "seeds": [0, 1],
-        "train": {"lr": 1e-5, "batch_size": 8, "epochs": 1}, "pu": [70], "pe": [2.5],
+def test_a_users_task_with_an_untrainable_cell_runs_through_all_boolean(tmp_path):
+    """A task file of the user's project (its config/graphs/, not the package's), one cell of
+    which cannot train: that cell is drawn as a note saying so and the run goes on."""
+    (tmp_path / "config" / "graphs").mkdir(parents=True)
+    (tmp_path / "config" / "graphs" / "two_xor.yaml").write_text(MY_TASK)
+    config = {"experiments": {"mine": {
+        "graphs": ["two_xor"], "widths": [8], "depths": [1, 2], "seeds": [0, 1],
+        "train": {"lr": 0.05, "batch_size": 8, "epochs": 20}, "pu": [70], "pe": [2.5],
+        # One epoch at a tiny learning rate: the depth-2 networks cannot reach 100%.
+        "overrides": [{"depths": [2], "train": {"lr": 1e-5, "epochs": 1}}],
     }}}  # fmt: skip
-    path = tmp_path / "weak.yaml"
+    path = tmp_path / "mine.yaml"
     path.write_text(json.dumps(config))
     result = run_snakemake(tmp_path, "all_boolean", "--cores", "2", "--configfile", str(path))
     assert result.returncode == 0, result.stderr[-3000:]
-    with (tmp_path / "results" / "weak" / "trials.csv").open() as handle:
-        assert [row["trainable"] for row in csv.DictReader(handle)] == ["False", "False"]
-    drawing = tmp_path / "results" / "figures" / "drawings" / "weak" / "input_separable_h1.png"
-    assert drawing.read_bytes().startswith(b"\x89PNG")
-    log = tmp_path / "results" / "logs" / "experiments" / "weak" / "draw_input_separable_h1.log"
+    with (tmp_path / "results" / "mine" / "trials.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["graph"] for row in rows} == {"two_xor"} and len(rows) == 4
+    assert [r["trainable"] for r in rows if r["depth"] == "2"] == ["False", "False"]
+    drawings = tmp_path / "results" / "figures" / "drawings" / "mine"
+    assert all((drawings / f"two_xor_h{d}.png").read_bytes().startswith(b"\x89PNG") for d in (1, 2))
+    log = tmp_path / "results" / "logs" / "experiments" / "mine" / "draw_two_xor_h2.log"
     assert "2 of 2 trials untrainable" in log.read_text()

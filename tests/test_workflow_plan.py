@@ -142,6 +142,7 @@ def test_detect_takes_its_folder_task_and_thresholds_from_the_trial(tmp_path, mo
     config = config_of("test.yaml")
     config["experiments"]["validation"]["detection"] = {"merge_threshold": 0.75}
     config["experiments"]["validation"]["train"]["epochs"] = 2
+    config["experiments"]["validation"]["dense_must_reach_threshold"] = False
     (trial,) = Plan.from_config(config).study["validation"].trials
     monkeypatch.chdir(tmp_path)
     assert main(["search", "--trial", trial.to_json(), "--quiet"]) == 0

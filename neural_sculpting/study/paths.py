@@ -7,45 +7,78 @@ called with wildcard strings (`selected_json(TRIAL_PATTERN)`) gives the workflow
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def project_root() -> Path:
-    """The checkout holding `config/` (override with SCULPT_PROJECT_ROOT)."""
-    env = os.environ.get("SCULPT_PROJECT_ROOT")
-    if env:
-        return Path(env)
-    candidate = _PACKAGE_DIR.parent.parent
-    if (candidate / "config" / "graphs").is_dir():
-        return candidate
-    return Path.cwd()
+def package_data_root() -> Path:
+    """Where the paper's own files are (its task files, `config/paper_choices.csv`, the config
+    schema): inside an installed wheel, package data (`neural_sculpting/_data/`, which `setup.py`
+    fills); run from a checkout, the checkout."""
+    packaged = _PACKAGE_DIR.parent / "_data"
+    return packaged if packaged.is_dir() else _PACKAGE_DIR.parents[1]
 
 
 def config_dir() -> Path:
-    return project_root() / "config"
+    """The paper's `config/`: its study, its task files, the authors' choices."""
+    return package_data_root() / "config"
 
 
-def graphs_dir() -> Path:
-    """Function-graph files `<name>.yaml` (override with SCULPT_GRAPHS_DIR)."""
+# --- task files: the user's project first, then the paper's -----------------------------------
+# A task `<name>.yaml` is looked up in SCULPT_GRAPHS_DIR (graphs only) where set, then in
+# `config/graphs/` or `config/tasks/` of the working directory (Snakemake's, or the shell's for
+# `sculpt`), then among the paper's tasks. A project's own file may shadow a paper task (a
+# warning says so).
+TASK_KINDS = ("graphs", "tasks")  # function graphs; MNIST task descriptions
+
+
+def task_search_path(kind: str) -> list[Path]:
+    """The folders a task file of `kind` is looked up in, first first, each once."""
+    folders = []
     env = os.environ.get("SCULPT_GRAPHS_DIR")
-    return Path(env) if env else config_dir() / "graphs"
+    if env and kind == "graphs":
+        folders.append(Path(env))
+    folders += [Path("config") / kind, config_dir() / kind]
+    unique: dict[Path, Path] = {}
+    for folder in folders:
+        unique.setdefault(folder.resolve(), folder)
+    return list(unique.values())
+
+
+def searched(kind: str) -> str:
+    """The folders of `task_search_path`, for a "not found" message."""
+    return ", ".join(f"{folder}/" for folder in task_search_path(kind))
+
+
+def find_task_file(name: str, kind: str) -> Path | None:
+    """The first `<name>.yaml` of the search path, or None."""
+    for folder in task_search_path(kind):
+        path = folder / f"{name}.yaml"
+        if path.is_file():
+            _warn_if_shadowing(path, config_dir() / kind / f"{name}.yaml")
+            return path
+    return None
+
+
+@functools.cache
+def _warn_if_shadowing(found: Path, paper: Path) -> None:
+    if paper.is_file() and found.resolve() != paper.resolve():
+        print(f"warning: {found} shadows the paper's task {paper.stem} ({paper})", file=sys.stderr)
+
+
+def task_names(kind: str) -> list[str]:
+    """Every task name of `kind` on the search path, sorted."""
+    return sorted({p.stem for folder in task_search_path(kind) for p in folder.glob("*.yaml")})
 
 
 def graph_file(graph: str) -> Path:
-    """A function graph's file, `config/graphs/<graph>.yaml`."""
-    return graphs_dir() / f"{graph}.yaml"
-
-
-def tasks_dir() -> Path:
-    """MNIST task descriptions `<name>.yaml`, beside the graph files (`mnist_task.py`)."""
-    return config_dir() / "tasks"
-
-
-def task_description_file(task: str) -> Path:
-    return tasks_dir() / f"{task}.yaml"
+    """A function graph's file: the first on the search path (where it would be written when
+    none exists yet: the project's `config/graphs/`)."""
+    return find_task_file(graph, "graphs") or task_search_path("graphs")[0] / f"{graph}.yaml"
 
 
 def paper_choices_csv() -> Path:
@@ -54,7 +87,7 @@ def paper_choices_csv() -> Path:
 
 
 def config_schema() -> Path:
-    return project_root() / "workflow" / "schemas" / "config.schema.yaml"
+    return package_data_root() / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def results_dir() -> Path:

@@ -1,5 +1,6 @@
-"""The tasks a trial can learn, by name: a Boolean function graph (`config/graphs/<name>.yaml`) or
-an MNIST task description (`config/tasks/<name>.yaml`), and the expected structure of either."""
+"""The tasks a trial can learn, by name: a Boolean function graph (`graphs/<name>.yaml`) or an MNIST
+task description (`tasks/<name>.yaml`), each looked up in the project's `config/`, then among the
+paper's (`paths.task_search_path`), and the expected structure of either."""
 
 from __future__ import annotations
 
@@ -14,19 +15,21 @@ Task = FunctionGraph | MnistTask
 
 
 def task_path(name: str) -> Path:
-    """The file that defines a task: its MNIST description if there is one, else its graph."""
-    described = paths.tasks_dir() / f"{name}.yaml"
-    return described if described.is_file() else paths.graphs_dir() / f"{name}.yaml"
+    """The file that defines a task: its MNIST description if there is one, else its graph
+    (where it would be, if there is none)."""
+    return paths.find_task_file(name, "tasks") or paths.graph_file(name)
 
 
 def is_mnist(name: str) -> bool:
-    return (paths.tasks_dir() / f"{name}.yaml").is_file()
+    """One rule for "is this an MNIST task": it has a task description."""
+    return paths.find_task_file(name, "tasks") is not None
 
 
 def load_task(name: str) -> Task:
     """Load a task by name; raises `GraphError` or `mnist_task.TaskError` (one line)."""
-    if is_mnist(name):
-        return load_mnist_task(paths.tasks_dir() / f"{name}.yaml")
+    described = paths.find_task_file(name, "tasks")
+    if described is not None:
+        return load_mnist_task(described)
     return load_graph(name)
 
 

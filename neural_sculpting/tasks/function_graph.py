@@ -261,23 +261,30 @@ def read_yaml(path: Path) -> Any:
         raise GraphError(f"{path}: {where}: {problem}") from None
 
 
-def graph_path(name_or_path: str, graphs_dir: Path | None = None) -> Path:
-    """The file of a graph given by name (looked up in the graphs folder) or by path."""
+def graph_path(name_or_path: str) -> Path:
+    """The file of a graph given by path, or by name: looked up on the task search path
+    (`paths.task_search_path`: the project's `config/graphs/`, then the paper's)."""
     if name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path:
-        return Path(name_or_path)
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise GraphError(f"{path}: (file): no such graph file")
+        return path
     if not NAME_PATTERN.match(name_or_path):
         raise GraphError(f"{name_or_path}: name: a graph name must match [a-z0-9_]+")
-    return (graphs_dir or paths.graphs_dir()) / f"{name_or_path}.yaml"
+    path = paths.find_task_file(name_or_path, "graphs")
+    if path is None:
+        raise GraphError(
+            f"{name_or_path}: (file): no {name_or_path}.yaml in {paths.searched('graphs')}"
+        )
+    return path
 
 
-def load_graph(name_or_path: str, graphs_dir: Path | None = None) -> FunctionGraph:
-    """Load and validate a graph by name (from `config/graphs/`) or from a file path."""
-    path = graph_path(name_or_path, graphs_dir)
-    if not path.is_file():
-        raise GraphError(f"{path}: (file): no such graph file")
+def load_graph(name_or_path: str) -> FunctionGraph:
+    """Load and validate a graph by name (on the task search path) or from a file path."""
+    path = graph_path(name_or_path)
     return parse_graph(read_yaml(path), str(path), expected_name=path.stem)
 
 
-def available_graphs(graphs_dir: Path | None = None) -> list[str]:
-    """Names of all graph files in the graphs folder, sorted."""
-    return sorted(p.stem for p in (graphs_dir or paths.graphs_dir()).glob("*.yaml"))
+def available_graphs() -> list[str]:
+    """Names of all graph files on the task search path, sorted."""
+    return paths.task_names("graphs")

@@ -3,7 +3,7 @@
 
 rule truth_table:
     input:
-        graph=str(paths.graph_file("{graph}")),
+        graph=lambda wildcards: str(paths.graph_file(wildcards.graph)),
     output:
         str(paths.truth_table_csv("{graph}")),
     log:
@@ -24,7 +24,7 @@ rule truth_table:
 
 rule graph_structure:
     input:
-        graph=str(paths.graph_file("{graph}")),
+        graph=lambda wildcards: str(paths.graph_file(wildcards.graph)),
     output:
         str(paths.structure_json("{graph}")),
     log:
@@ -45,7 +45,7 @@ rule graph_structure:
 
 rule draw_function_graph:
     input:
-        graph=str(paths.graph_file("{graph}")),
+        graph=lambda wildcards: str(paths.graph_file(wildcards.graph)),
     output:
         report(
             str(paths.function_graph_drawing("{graph}", "{fmt}")),
