@@ -150,7 +150,7 @@ BASE = ["--graph", "input_separable", "--arch", "24-24", "--lr", "0.05", "--batc
 
 def test_cli_search_writes_a_selection(tmp_path, capsys):
     template = str(tmp_path / "{graph}" / "seed{seed}")
-    argv = ["search", *BASE, "--seed", "0", "--pu", "70", "--pe", "2.5", "--out", template]
+    argv = ["search", *BASE, "--seed", "0", "--pu", "70", "--pe", "2.5", "--out-dir", template]
     args = parse([*argv, "--device", "cpu", "--json"])
     assert args.handler(args) == 0
     printed = json.loads(capsys.readouterr().out.strip())

@@ -136,9 +136,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "(default: 80%% of free CUDA memory, or half the RAM on CPU)",
     )
     parser.add_argument(
+        "--out-dir",
         "--out",
+        dest="out",
         help="trial folder template with {graph} and {seed} (required without --trial, whose "
-        "folder is results/trials/<trial key>)",
+        "folder is results/trials/<trial key>); folders are --out-dir, files -o/--output "
+        "throughout sculpt",
     )
     parser.add_argument(
         "--state-every",
@@ -207,7 +210,7 @@ def _from_flags(args: argparse.Namespace):
     from neural_sculpting.engine.search import SearchSettings
 
     if args.arch is None or args.out is None:
-        raise EngineUsageError("--arch and --out are needed without --trial")
+        raise EngineUsageError("--arch and --out-dir are needed without --trial")
     data = None
     if args.mnist is not None:
         if args.noise_std not in (None, 0.0):
@@ -253,9 +256,11 @@ def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) ->
     seeds = list(dict.fromkeys(args.seed or [0]))
     template = args.out
     if len(graphs) > 1 and "{graph}" not in template:
-        raise EngineUsageError("--out needs a {graph} placeholder when several graphs are given")
+        raise EngineUsageError(
+            "--out-dir needs a {graph} placeholder when several graphs are given"
+        )
     if len(seeds) > 1 and "{seed}" not in template:
-        raise EngineUsageError("--out needs a {seed} placeholder when several seeds are given")
+        raise EngineUsageError("--out-dir needs a {seed} placeholder when several seeds are given")
     trials = []
     for graph in graphs:
         for seed in seeds:
@@ -263,7 +268,7 @@ def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) ->
                 out = Path(template.format(graph=graph, seed=seed))
             except (KeyError, IndexError, ValueError):
                 raise EngineUsageError(
-                    f"--out template {template!r} may only use {{graph}} and {{seed}}"
+                    f"--out-dir template {template!r} may only use {{graph}} and {{seed}}"
                 ) from None
             pu = pe = None
             if exp.search.mode == "paper" and args.pu and args.pe:
