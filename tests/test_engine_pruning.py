@@ -105,8 +105,8 @@ def test_edge_pruning_is_global_magnitude_and_leaves_biases():
 def test_schedule_halves_on_failure_and_restores_the_last_kept_network(trained):
     """Algorithm 1 by hand with Pu = 40 and 48 units (p_min = 100/48), where any try above 50%
     wipes the network (so it fails) and any other try changes nothing (so it succeeds):
-    40 ok, 80 fail (step 20), 60 fail (10), 50 ok, 60 fail (5), 55 fail (2.5), 52.5 fail (1.25 <
-    2.08: stop)."""
+    40 ok, 80 fail (step 20), 60 fail (10), 50 ok, 60 fail (5), 55 fail (2.5), 52.5 fail (1.25 is
+    below p_min, so the step becomes p_min = 2.08), 52.08 fail (the step was p_min: stop)."""
     model, data, _ = trained
     net = model.select([0])
     lane_data = data.select([0])
@@ -126,10 +126,10 @@ def test_schedule_halves_on_failure_and_restores_the_last_kept_network(trained):
     lane = LaneSchedule(key=(0, 40.0), step=40.0, p_min=100 / 48, accuracy=100.0)
     run_schedule(net, lane_data, TrainingHparams(0.05, 8, 3), 75.0, [lane], prune_at, on_round)
     tried = [step["p"] for step in lane.history]
-    assert tried == [40, 80, 60, 50, 60, 55, 52.5]
+    assert tried == [40, 80, 60, 50, 60, 55, 52.5, 50 + 100 / 48]
     assert [step["kept"] for step in lane.history] == [True, False, False, True, False, False,
-                                                       False]  # fmt: skip
-    assert lane.done and lane.p_kept == 50 and lane.step == 1.25
+                                                       False, False]  # fmt: skip
+    assert lane.done and lane.p_kept == 50 and lane.step == 100 / 48
     # After each rejected round the model is exactly the network kept before it.
     for (before, _), (after, kept) in itertools.pairwise(snapshots):
         if not kept:
@@ -149,10 +149,34 @@ def test_a_try_at_100_percent_fails_without_training(trained):
     lane = LaneSchedule(key=(0, 70.0), step=70.0, p_min=30.0, accuracy=100.0)
     run_schedule(model.select([0]), data.select([0]), TrainingHparams(0.05, 8, 1), 0.0, [lane],
                  prune_at)  # fmt: skip
-    # 70 ok; 140 >= 100 fails untrained (step 35); 105 fails untrained (17.5 < 30: stop).
+    # 70 ok; 140 >= 100 fails untrained (step 35); 105 fails untrained (17.5 < 30: step 30);
+    # 100 fails untrained (the step was p_min: stop).
     assert calls == [[70.0]]
-    assert [s["p"] for s in lane.history] == [70.0, 140.0, 105.0]
-    assert [s["val_accuracy"] is None for s in lane.history] == [False, True, True]
+    assert [s["p"] for s in lane.history] == [70.0, 140.0, 105.0, 100.0]
+    assert [s["val_accuracy"] is None for s in lane.history] == [False, True, True, True]
+
+
+def test_a_run_ends_only_after_a_rejected_p_min_step(trained):
+    """p_min = 6, Pu = 20, tries above 47% fail: 20 ok, 40 ok, 60 fail (10), 50 fail (5 is below
+    p_min: 6), 46 ok, 52 fail with the step at p_min: stop. (The rule the published networks were
+    pruned by; stopping as soon as the halved step fell below p_min would have ended at 50, with
+    40% kept.)"""
+    model, data, _ = trained
+
+    def prune_at(m, d, p):
+        if p[0] > 47:
+            with torch.no_grad():
+                for mask in m.masks():
+                    mask.zero_()
+            m.apply_masks_()
+
+    lane = LaneSchedule(key=(0, 20.0), step=20.0, p_min=6.0, accuracy=100.0)
+    run_schedule(model.select([0]), data.select([0]), TrainingHparams(0.05, 8, 3), 75.0, [lane],
+                 prune_at)  # fmt: skip
+    assert [step["p"] for step in lane.history] == [20, 40, 60, 50, 46, 52]
+    assert lane.p_kept == 46 and lane.done
+    last = lane.history[-1]
+    assert not last["kept"] and last["step"] == lane.p_min
 
 
 def test_percentile_thresholds_match_numpy_on_random_scores():

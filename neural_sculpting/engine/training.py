@@ -3,8 +3,14 @@
 Loss: binary cross-entropy, mean over all output bits of each lane's batch, SUMMED over lanes, so
 each lane's gradient is exactly its own. Adam (L2 weight decay as torch's Adam applies it) is
 elementwise, so one optimiser over the stacked tensors updates every lane as if it were alone.
-A fresh optimiser at every (re)training; the best epoch (highest validation accuracy, ties to lower
-validation loss) is kept.
+A fresh optimiser at every (re)training. The best epoch is kept by the authors' rule (their
+`utils/train.py`, Appendix H.1): an epoch replaces the kept one when its validation accuracy is
+higher, or when it is at least as high and its validation loss at most as low, so a later epoch
+wins an exact tie. That loss is theirs too (`validation_batch_loss`): the validation rows in batches
+of the training batch size, the sum of the batches' mean losses divided by (batches - 1), which is
+infinite when the whole table fits in one batch; then the latest epoch with the highest accuracy is
+kept. (Their batch losses come from sigmoid probabilities with a 1e-8 guard, ours from the logits;
+that changes the loss by far less than the gaps the rule compares.)
 """
 
 from __future__ import annotations
@@ -65,12 +71,27 @@ class LaneAdam:
 @dataclass(frozen=True)
 class Evaluation:
     """Per lane: accuracy in percent by the lanes' measure (`LaneData.accuracy_measure`), mean
-    BCE, and both measures (`per_digit` None for tasks without digits)."""
+    BCE, both measures (`per_digit` None for tasks without digits), and the loss the best-epoch
+    rule compares (`validation_batch_loss`; None unless a batch size was given)."""
 
     accuracy: torch.Tensor
     loss: torch.Tensor
     per_bit: torch.Tensor | None = None
     per_digit: torch.Tensor | None = None
+    selection_loss: torch.Tensor | None = None
+
+
+def validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """[L] the authors' validation loss from per-row mean losses [L, V]: the rows in consecutive
+    batches of `batch_size`, the sum of the batch means over (batches - 1); inf for one batch."""
+    n_rows = row_losses.shape[1]
+    batches = -(-n_rows // batch_size)
+    total = torch.zeros(row_losses.shape[0], dtype=torch.float64)
+    for start in range(0, n_rows, batch_size):
+        total += row_losses[:, start : start + batch_size].double().mean(dim=1)
+    if batches == 1:
+        return torch.full_like(total, float("inf"))
+    return total / (batches - 1)
 
 
 def digits_right(logits: torch.Tensor, y: torch.Tensor, data: TaskData) -> torch.Tensor:
@@ -87,15 +108,18 @@ def digits_right(logits: torch.Tensor, y: torch.Tensor, data: TaskData) -> torch
 
 
 @torch.no_grad()
-def evaluate(model: LaneMLP, data: LaneData) -> Evaluation:
-    """Accuracy and loss of every lane on its clean validation set, a chunk of rows at a time."""
+def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> Evaluation:
+    """Accuracy and loss of every lane on its clean validation set, a chunk of rows at a time;
+    with `batch_size`, also the loss the best-epoch rule compares."""
     bits = digits = 0
-    sums, means = [], []
+    sums, means, rows = [], [], []
     for x, y in data.val_chunks():
         logits, _ = model.forward(x)
         loss = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
         sums.append(loss.sum(dim=(1, 2)))
         means.append(loss.mean(dim=(1, 2)))
+        if batch_size is not None:
+            rows.append(loss.mean(dim=2).cpu())
         # sigmoid(z) > 0.5 exactly when z > 0; counting bits keeps 100% exact in floating point.
         bits = bits + ((logits > 0) == (y > 0.5)).sum(dim=(1, 2))
         digits = digits + digits_right(logits, y, data.data)
@@ -107,7 +131,10 @@ def evaluate(model: LaneMLP, data: LaneData) -> Evaluation:
     if data.data.digit_groups:
         per_digit = (digits.double() * 100.0 / (n_val * len(data.data.digit_groups))).cpu()
     accuracy = per_digit if data.accuracy_measure == "per_digit" else per_bit
-    return Evaluation(accuracy, mean_loss.cpu(), per_bit, per_digit)
+    selection = None
+    if batch_size is not None:
+        selection = validation_batch_loss(torch.cat(rows, dim=1), batch_size)
+    return Evaluation(accuracy, mean_loss.cpu(), per_bit, per_digit, selection)
 
 
 # Per-parameter float32 arrays a lane holds during pruning: the last kept network's weights and
@@ -146,6 +173,7 @@ def train_lanes(
     best_params = [p.detach().clone() for p in params]
     best_acc = torch.full((model.n_lanes,), -1.0, dtype=torch.float64)
     best_loss = torch.full((model.n_lanes,), float("inf"))
+    best_selection = torch.full((model.n_lanes,), float("inf"), dtype=torch.float64)
     # Both measures at each lane's kept epoch, for the records (NaN until an epoch is kept).
     best_bit = torch.full((model.n_lanes,), float("nan"), dtype=torch.float64)
     best_digit = best_bit.clone() if data.data.digit_groups else None
@@ -159,11 +187,16 @@ def train_lanes(
             loss = per_lane.mean(dim=(1, 2)).sum()
             opt.step(list(torch.autograd.grad(loss, params)))
             model.apply_masks_()
-        ev = evaluate(model, data)
-        better = (ev.accuracy > best_acc) | ((ev.accuracy == best_acc) & (ev.loss < best_loss))
+        ev = evaluate(model, data, hp.batch_size)
+        # The authors' rule: higher accuracy, or as high with a loss at most as low (so a
+        # later epoch wins a tie, and every epoch as accurate when the loss is infinite).
+        better = (ev.accuracy > best_acc) | (
+            (ev.accuracy >= best_acc) & (ev.selection_loss <= best_selection)
+        )
         if bool(better.any()):
             best_acc = torch.where(better, ev.accuracy, best_acc)
             best_loss = torch.where(better, ev.loss, best_loss)
+            best_selection = torch.where(better, ev.selection_loss, best_selection)
             best_bit = torch.where(better, ev.per_bit, best_bit)
             if best_digit is not None:
                 best_digit = torch.where(better, ev.per_digit, best_digit)

@@ -3,9 +3,10 @@
 Per lane, p is cumulative and relative to the original network. Try p = last kept p + step: score
 the last kept network, prune what scores <= percentile(scores, p) (numpy.percentile, linear),
 retrain from the current weights with a fresh optimiser, keep the try if validation accuracy >=
-the threshold; otherwise go back to the last kept network exactly, halve the step, and stop when
-the step falls below one unit (100 / hidden units) or one weight. A try at p >= 100 is a failure
-without training. Every lane runs its own schedule; lanes that are done leave the batch.
+the threshold; otherwise go back to the last kept network exactly and halve the step, but never
+below p_min, one unit (100 / hidden units) or one weight: the run stops when a try whose step is
+already p_min fails. A try at p >= 100 is a failure without training. Every lane runs its own
+schedule; lanes that are done leave the batch.
 """
 
 from __future__ import annotations
@@ -40,8 +41,12 @@ class LaneSchedule:
     wall_s: float = 0.0
 
     def fail(self) -> None:
-        self.step /= 2
-        if self.step < self.p_min:
+        """A rejected try: halve the step, but never below p_min; a rejected try whose step
+        was already p_min ends the run (the authors' code: `if p > p_min: p = max(p / 2,
+        p_min)` else stop), so a run ends walking one unit or one weight at a time."""
+        if self.step > self.p_min:
+            self.step = max(self.step / 2, self.p_min)
+        else:
             self.done = True
 
     def to_dict(self) -> dict[str, Any]:

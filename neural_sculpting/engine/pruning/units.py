@@ -76,7 +76,7 @@ def unit_schedules(
     n_hidden_units: int,
     accuracy: Sequence[float],
 ) -> list[LaneSchedule]:
-    """Fresh Algorithm-1 schedules: p from 0, step Pu, stop below one unit."""
+    """Fresh Algorithm-1 schedules: p from 0, step Pu, at least one unit a step."""
     return [
         LaneSchedule(key=tuple(key), step=float(pu), p_min=100.0 / n_hidden_units, accuracy=acc)
         for key, pu, acc in zip(keys, pu_values, accuracy, strict=True)
