@@ -61,3 +61,36 @@ def test_trials_pruned_anyway_are_scored_and_untrainable_ones_are_not(
     row = trial_row(folder / "selected.json", None)
     assert row["trainable"] is scored
     assert row["dense_val_accuracy"] == (100.0 if trainable else 93.75)
+
+
+def test_the_tied_lanes_are_the_fewest_weights_among_those_keeping_the_threshold():
+    from neural_sculpting.analysis.ties import tied_lanes
+
+    lanes = [{"kept_weights": k, "val_accuracy": a}
+             for k, a in ((10, 100.0), (8, 90.0), (10, 100.0), (12, 100.0))]  # fmt: skip
+    assert tied_lanes(lanes, 100.0) == [0, 2]  # 8 weights missed the threshold
+    # None keeps the threshold: the fewest weights of all, as the selection rule falls back.
+    lanes = [{"kept_weights": k, "val_accuracy": a} for k, a in ((5, 90.0), (3, 80.0), (3, None))]
+    assert tied_lanes(lanes, 100.0) == [1, 2]
+
+
+def test_a_grid_trial_reports_its_ties(tmp_path):
+    """A real 2 x 2 grid: the selected lane is among the tied ones, and the tied lanes that
+    recover are counted by detecting each (brute force here on the edge stage's file)."""
+    from neural_sculpting.analysis.trial import write_analysis
+    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+    from neural_sculpting.study.hparams import SearchHparams, TrainingHparams
+
+    out = tmp_path / "trial"
+    grid = SearchHparams(pu_values=(50.0, 70.0), pe_values=(2.0, 2.5))
+    Search([SearchTrial("input_separable", 0, out)],
+           SearchSettings((24,), TrainingHparams(0.05, 8, 15), search=grid)).run()  # fmt: skip
+    graph = load_graph("input_separable")
+    score = write_analysis(out, out, graph, DetectionSettings())
+    edges = json.loads((out / "edges.json").read_text())["lanes"]
+    good = [lane for lane in edges if lane["val_accuracy"] >= 100.0]
+    fewest = min(lane["kept_weights"] for lane in good)
+    assert score.tied_lanes == sum(lane["kept_weights"] == fewest for lane in good) >= 1
+    assert 0 <= score.tied_lanes_recovered <= score.tied_lanes
+    if score.structure_match:
+        assert score.tied_lanes_recovered >= 1

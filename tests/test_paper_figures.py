@@ -404,3 +404,21 @@ def test_the_title_clears_the_count_labels(tmp_path):
     ax = fig.axes[0]
     title = ax.title.get_window_extent(renderer)
     assert ax.texts and all(t.get_window_extent(renderer).y1 <= title.y0 for t in ax.texts)
+
+
+def test_fig7_marks_the_share_of_trials_some_tied_lane_recovers(tmp_path):
+    """Per trial: its verdict, and how many of its lanes tied at the lowest density recover."""
+    rows = [
+        trial("reused", 3, ok=False, tied_lanes=3, tied_lanes_recovered=1),  # a tie recovers
+        trial("reused", 3, ok=False, tied_lanes=2, tied_lanes_recovered=0),
+        trial("reused", 3, ok=True, tied_lanes=1, tied_lanes_recovered=1),
+        trial("reused", 3, ok=False, trainable=False),  # untrainable: in neither rate
+        trial("input_separable", 1, ok=True),  # no tie counts (an older table): its verdict
+    ]
+    fig7(table(rows), tmp_path)
+    csv = read_csv(tmp_path, "fig7")
+    row = row_of(csv, graph="reused", depth=3)
+    assert (row.trials, row.successes, row.successes_any_tied) == (3, 1, 2)
+    assert row.rate_any_tied == pytest.approx(2 / 3)
+    assert row_of(csv, graph="input_separable", depth=1).rate_any_tied == 1.0
+    assert "Diamonds" in (tmp_path / "fig7.txt").read_text()

@@ -21,6 +21,7 @@ from neural_sculpting.analysis.module_detection import (
     detect_modules,
 )
 from neural_sculpting.analysis.scoring import module_signatures, score_modules
+from neural_sculpting.analysis.ties import tie_counts
 from neural_sculpting.store import atomic
 from neural_sculpting.store.checkpoint import CheckpointError, read_stage
 from neural_sculpting.store.records import RecordError, Score, Selection
@@ -88,6 +89,9 @@ def analyse_trial(
     flags = score_modules(masks, detection.module_labels, expected).to_json()
     if isinstance(graph, MnistTask):
         flags["categories"] = graph.category_flags(flags)
+    ties = tie_counts(trial_dir, expected, settings) if selection.pruned else None
+    if ties is not None:
+        flags["tied_lanes"], flags["tied_lanes_recovered"] = ties
     return detection, Score(**summary, **flags)
 
 

@@ -50,16 +50,41 @@ def success_rates(
     return pd.DataFrame(rows)
 
 
+def bar_positions(rates: pd.DataFrame) -> dict[tuple, float]:
+    """(graph, depth) -> the x of its bar in `plot_rates_by_depth`."""
+    graphs = list(dict.fromkeys(rates["graph"]))
+    depths = sorted(rates["depth"].unique())
+    width = 0.8 / len(depths)
+    return {
+        (graph, depth): g + (d - (len(depths) - 1) / 2) * width
+        for g, graph in enumerate(graphs)
+        for d, depth in enumerate(depths)
+    }
+
+
+def mark_rates(fig: plt.Figure, rates: pd.DataFrame, column: str, label: str) -> None:
+    """A second rate per bar, as a marker over it (with a legend entry)."""
+    ax = fig.axes[0]
+    where = bar_positions(rates)
+    shown = rates[rates[column].notna()]
+    ax.scatter([where[g, d] for g, d in zip(shown["graph"], shown["depth"], strict=True)],
+               shown[column], marker="D", s=18, color="black", zorder=3, label=label)  # fmt: skip
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    lift_title(fig)
+
+
 def plot_rates_by_depth(rates: pd.DataFrame, title: str, ylabel: str) -> plt.Figure:
     """Grouped bars: one group per graph, one bar per depth, labelled with successes/trials."""
     graphs = list(dict.fromkeys(rates["graph"]))
     depths = sorted(rates["depth"].unique())
     width = 0.8 / len(depths)
+    where = bar_positions(rates)
     fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(graphs) + 1.5), 3.8))
     colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.85, len(depths)))
     for d_index, depth in enumerate(depths):
         part = rates[rates["depth"] == depth].set_index("graph").reindex(graphs)
-        x = np.arange(len(graphs)) + (d_index - (len(depths) - 1) / 2) * width
+        x = np.array([where[graph, depth] for graph in graphs])
         heights = part["rate"].fillna(0).to_numpy()
         errors = np.vstack(
             [heights - part["ci_low"].fillna(0), part["ci_high"].fillna(0) - heights]

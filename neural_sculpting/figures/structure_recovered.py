@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from neural_sculpting.figures.rates import (
+    mark_rates,
     plot_rates_by_depth,
     save_figure,
     success_rates,
@@ -40,6 +41,10 @@ def fig7(table: pd.DataFrame, out_dir: Path, name: str = "fig7") -> pd.DataFrame
     fig = plot_rates_by_depth(
         rates, "Structure recovered: validation graphs (Fig. 7)", "structure recovered (rate)"
     )
+    ties = "tied_lanes_recovered" in rows and rows["tied_lanes_recovered"].notna().any()
+    if ties:
+        rates = _with_any_tied_lane(rows, rates)
+        mark_rates(fig, rates, "rate_any_tied", "any lane tied at the\nlowest density recovers")
     save_figure(fig, figure_path(out_dir, name), rates)
     write_caption(
         out_dir,
@@ -49,10 +54,30 @@ def fig7(table: pd.DataFrame, out_dir: Path, name: str = "fig7") -> pd.DataFrame
             "function graphs, per number of hidden layers, pooled over widths and seeds.",
             STRUCTURE_RULE,
             RATE_NOTE,
+            *([TIES_NOTE] if ties else []),
             counts_note(rows) + missing_note(rows, VALIDATION_GRAPHS),
         ],
     )
     return rates
+
+
+TIES_NOTE = (
+    "Diamonds: the share of trials in which at least one of the search's lanes tied at the "
+    "lowest density recovers the structure (the selection rule keeps one of them, ties to the "
+    "larger Pe, then the larger Pu): how much the verdict depends on that tie-break."
+)
+
+
+def _with_any_tied_lane(rows: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """`rates` with `successes_any_tied` and `rate_any_tied` beside: a trial counts when any of
+    its tied lanes recovers the structure (a trial without tie counts keeps its own verdict)."""
+    tied = pd.to_numeric(rows["tied_lanes_recovered"], errors="coerce")
+    flag = rows["structure_match"].where(tied.isna(), tied > 0)
+    any_tied = success_rates(rows.assign(any_tied=flag), "any_tied", by=("graph", "depth"))
+    extra = any_tied[["graph", "depth", "successes", "rate"]].rename(
+        columns={"successes": "successes_any_tied", "rate": "rate_any_tied"}
+    )
+    return rates.merge(extra, on=["graph", "depth"], how="left")
 
 
 # --- Figs. 8 and 12b: rate by sub-function use, one series per depth ------------------------------

@@ -24,11 +24,13 @@ COLUMNS = [
     "graph", "depth", "width", "arch", "seed", "lr", "batch_size", "epochs", "mode", "pu", "pe",
     "trainable", "dense_val_accuracy", "density", "val_accuracy", "n_modules",
     "input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match",
-    "modules_found", "modules_per_layer", "condensed_arch", "trial_dir", "analysis_dir",
+    "modules_found", "modules_per_layer", "condensed_arch", "tied_lanes", "tied_lanes_recovered",
+    "trial_dir", "analysis_dir",
 ]  # fmt: skip
 SCORE_COLUMNS = (
     "n_modules", "input_modules_match", "output_modules_match", "hidden_modules_match",
-    "structure_match", "modules_found", "modules_per_layer", "condensed_arch",
+    "structure_match", "modules_found", "modules_per_layer", "condensed_arch", "tied_lanes",
+    "tied_lanes_recovered",
 )  # fmt: skip
 
 
@@ -95,7 +97,8 @@ def trials_table(files: list[Path]) -> pd.DataFrame:
         raise ValueError(f"{unknown[0]}: expected a {selected_name} or a {score_name}")
     table = pd.DataFrame([trial_row(path, scores.get(path.parent)) for path in selected])
     # Counts stay integers beside the empty cells of unscored trials.
-    table["n_modules"] = table["n_modules"].astype("Int64")
+    for column in ("n_modules", "tied_lanes", "tied_lanes_recovered"):
+        table[column] = table[column].astype("Int64")
     extra = [c for c in table.columns if c not in COLUMNS]
     return table[COLUMNS + sorted(extra)]
 

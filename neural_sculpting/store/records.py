@@ -97,6 +97,10 @@ class Score:
     expected: dict[str, str] | None = None
     detected: list[str] | None = None
     failures: list[str] | None = None
+    # How robust the verdict is: the search's lanes tied at the lowest density, and how many of
+    # them match the structure (`analysis/ties.py`)
+    tied_lanes: int | None = None
+    tied_lanes_recovered: int | None = None
     # MNIST tasks: one flag per success category of the task description
     categories: dict[str, bool | None] = field(default_factory=dict)
 
