@@ -72,7 +72,8 @@ def render(counts: dict) -> str:
         "that task and depth. *authors' labels* applies the same scoring rule to the module labels",
         "the authors' own detector gave each network; *by eye* is the authors' visual criterion",
         "as counted beside their data. The paper's Fig. 7 shows these success rates as bars (its",
-        "numbers are not printed); the rule behind each flag is in `neural_sculpting/analysis/scoring.py`.",
+        "numbers are not printed); the rule behind each flag is in",
+        "`neural_sculpting/analysis/scoring.py`.",
         "",
         "| task | hidden layers | trials | inputs | outputs | hidden units | structure "
         "| authors' labels | by eye |",
