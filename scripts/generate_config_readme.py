@@ -65,6 +65,12 @@ CONFIG_FILES = (
         "mnist_small.yaml",
         "a small MNIST study, both Section 5.5 tasks, that runs on a CPU in a few minutes",
     ),
+    (
+        "differential.yaml",
+        "the 24 three-hidden-layer trials of reused and separable_reused at the (Pu, Pe) the "
+        "authors picked (mode paper), for the differential study against their code "
+        "(`scripts/differential_study.py`)",
+    ),
 )
 
 INTRO = """\
