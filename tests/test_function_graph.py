@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from schema_checks import undocumented
 from user_task import MY_TASK
 
 from neural_sculpting.tasks.function_graph import GraphError, load_graph, read_yaml
@@ -119,24 +120,6 @@ def test_schema_rejects_a_bad_shape_in_one_line_naming_the_entry(tmp_path, text,
     assert "\n" not in message
     assert message.startswith(f"{path}: {entry}: ")
     assert problem in message
-
-
-def undocumented(node: object, where: str = "") -> list[str]:
-    """Every property, at any depth of a schema, without a description (the `if`/`then`/`else`
-    of a conditional only constrain properties documented elsewhere)."""
-    if isinstance(node, list):
-        return [p for i, item in enumerate(node) for p in undocumented(item, f"{where}[{i}]")]
-    if not isinstance(node, dict):
-        return []
-    found = [
-        f"{where}.{key}"
-        for key, spec in node.get("properties", {}).items()
-        if "description" not in spec
-    ]
-    for key, value in node.items():
-        if key not in ("if", "then", "else"):
-            found += undocumented(value, f"{where}/{key}")
-    return found
 
 
 def test_the_schema_ships_in_the_package_and_documents_every_property():

@@ -12,6 +12,7 @@ import jsonschema
 import numpy as np
 import pytest
 import yaml
+from schema_checks import undocumented
 
 from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
 from neural_sculpting.analysis.scoring import score_modules
@@ -96,24 +97,6 @@ def test_two_separate_modules_match_although_most_pixels_are_pruned():
     score = score_modules(two_digit_network(), two_digit_labels(), expected)
     assert score.structure_match and score.modules_found == ("digit1", "digit2")
     assert score.condensed_arch == (6, 4, 20)
-
-
-def undocumented(node: object, where: str = "") -> list[str]:
-    """Every property, at any depth of a schema, without a description (the `if`/`then`/`else`
-    of a conditional only constrain properties documented elsewhere)."""
-    if isinstance(node, list):
-        return [p for i, item in enumerate(node) for p in undocumented(item, f"{where}[{i}]")]
-    if not isinstance(node, dict):
-        return []
-    found = [
-        f"{where}.{key}"
-        for key, spec in node.get("properties", {}).items()
-        if "description" not in spec
-    ]
-    for key, value in node.items():
-        if key not in ("if", "then", "else"):
-            found += undocumented(value, f"{where}/{key}")
-    return found
 
 
 def test_the_detector_finds_the_two_modules_of_a_separable_network():
