@@ -55,6 +55,13 @@ def score(task: str, masks: list[np.ndarray]) -> tuple[bool, str]:
     return bool(result.structure_match), "-".join(map(str, result.condensed_arch))
 
 
+def rounds(steps: list[dict] | None, accepted: str) -> str | None:
+    """A pruning run's steps as "accepted/tried" (None where the run kept no record)."""
+    if not steps:
+        return None
+    return f"{sum(bool(step.get(accepted)) for step in steps)}/{len(steps)}"
+
+
 def their_networks(folder: Path, source: str) -> pd.DataFrame:
     """Depth-3 networks of both tasks from a folder of per-task JSON files, scored."""
     rows = []
@@ -70,7 +77,10 @@ def their_networks(folder: Path, source: str) -> pd.DataFrame:
                          "seed": int(trial["seed"]), f"{source}_pu": float(trial["pu"]),
                          f"{source}_pe": float(trial["pe"]), f"{source}_density": trial["density"],
                          f"{source}_structure": structure,
-                         f"{source}_condensed": condensed})  # fmt: skip
+                         f"{source}_condensed": condensed,
+                         f"{source}_unit_rounds": rounds(trial.get("unit_steps"), "accepted"),
+                         f"{source}_edge_rounds": rounds(trial.get("edge_steps"),
+                                                         "accepted")})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -79,11 +89,16 @@ def our_trials(results: Path, experiment: str, source: str) -> pd.DataFrame:
     table = table[table["graph"].isin(TASKS) & (table["depth"] == 3)]
     rows = []
     for _, row in table.iterrows():
+        folder = results.parent / row["trial_dir"]
+        steps = {stage: json.loads((folder / f"{stage}.json").read_text())["lanes"][0]["steps"]
+                 for stage in ("units", "edges")}  # fmt: skip
         rows.append({"graph": row["graph"], "arch": row["arch"], "seed": int(row["seed"]),
                      f"{source}_pu": row["pu"], f"{source}_pe": row["pe"],
                      f"{source}_density": row["density"],
                      f"{source}_structure": str(row["structure_match"]) == "True",
-                     f"{source}_condensed": row["condensed_arch"]})  # fmt: skip
+                     f"{source}_condensed": row["condensed_arch"],
+                     f"{source}_unit_rounds": rounds(steps["units"], "kept"),
+                     f"{source}_edge_rounds": rounds(steps["edges"], "kept")})  # fmt: skip
     return pd.DataFrame(rows)
 
 
