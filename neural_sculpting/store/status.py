@@ -50,10 +50,10 @@ def _pruning_state(folder: Path, stage: str) -> tuple[int, int, int, float] | No
     path = paths.state_file(folder, stage)
     if not path.is_file():
         return None
-    import torch  # only where a state file exists to read
+    from neural_sculpting.store.checkpoint import torch_load  # torch only where a state exists
 
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch_load(path)
         schedules, masks = state["schedules"], state["model"]["weight_masks"]
     except Exception:  # a state cut short by a kill: the stage is in progress all the same
         return 0, 0, 0, float("nan")
