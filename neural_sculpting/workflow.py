@@ -3,12 +3,19 @@
 `Plan.from_config` validates the config and expands the study once, when Snakemake builds its DAG;
 the rules (`workflow/rules/*.smk`) only ask the plan for a job's inputs and its trial, and the
 targets for each top-level rule. Every file name comes from `study.paths`, every figure from
-`figures.registry`. Jobs receive their trial as JSON (`Trial.to_json()`), so no job re-expands the
+`figures.registry`. Jobs receive their trials as JSON (`trials_to_json`), so no job re-expands the
 study.
+
+Boolean trials run by `Cell`: the trials that differ only by seed share one search job (their lanes
+in one batch) and one detection job per analysis. Each trial keeps its own folder and files, and
+each of its files stays a target; a cell's job recomputes only what is missing, since the search
+reuses every stage file that matches (a sibling's networks are loaded, not retrained).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +24,7 @@ from typing import Any
 from neural_sculpting.figures import registry
 from neural_sculpting.study import paths
 from neural_sculpting.study.experiments import load_study
-from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
+from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial, trials_to_json
 from neural_sculpting.tasks.catalog import task_path
 
 
@@ -36,6 +43,53 @@ class RunSettings:
     def gpu(self) -> int:
         """GPUs a search job asks the scheduler for."""
         return 1 if self.device == "cuda" else 0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Trials of the study that differ only by seed (`key`: their folder without `s<seed>`),
+    in seed order. `analysis` is None for the cell's search, else the detection it makes."""
+
+    key: str
+    trials: tuple[Trial, ...]
+    analysis: str | None = None
+
+    @property
+    def rule(self) -> str:
+        """A readable, unique rule name: the stage, graph and architecture, and a digest."""
+        stage = "search" if self.analysis is None else "detect"
+        ident = self.key if self.analysis is None else f"{self.key}/{self.analysis}"
+        digest = hashlib.blake2b(ident.encode(), digest_size=4).hexdigest()
+        first = self.trials[0]
+        return re.sub(r"\W", "_", f"{stage}_{first.graph}_{first.arch}_{digest}")
+
+    @property
+    def trials_json(self) -> str:
+        return trials_to_json(self.trials)
+
+    def search_outputs(self) -> list[str]:
+        return [
+            str(path(t.key))
+            for t in self.trials
+            for path in (paths.selected_json, paths.selected_pt, paths.selected_npz)
+        ]
+
+    def detect_outputs(self) -> list[str]:
+        return [
+            str(path(t.key, self.analysis))
+            for t in self.trials
+            for path in (paths.score_json, paths.modules_json)
+        ]
+
+    def log(self, name: str) -> str:
+        return str(paths.log_file("cells", self.key, f"{name}.log"))
+
+    def benchmark(self, name: str) -> str:
+        return str(paths.benchmark_file("cells", self.key, f"{name}.tsv"))
+
+
+def cell_key(trial: Trial) -> str:
+    return str(Path(trial.key).parent)
 
 
 class Plan:
@@ -73,6 +127,42 @@ class Plan:
         return [e for e in self.study.values() if e.is_mnist]
 
     # --- jobs -----------------------------------------------------------------------------------
+
+    def search_cells(self) -> list[Cell]:
+        """The Boolean trials by cell: one search job each (MNIST trials, dozens of 1568-input
+        networks apiece, keep a job per trial)."""
+        cells: dict[str, list[Trial]] = {}
+        for trial in self.trials.values():
+            if trial.dataset is None:
+                cells.setdefault(cell_key(trial), []).append(trial)
+        return [Cell(key, tuple(sorted(ts, key=lambda t: t.seed))) for key, ts in cells.items()]
+
+    def detect_cells(self) -> list[Cell]:
+        """The trials that detect modules, by cell and analysis: one detection job each."""
+        # Experiments sharing a trial may detect with other thresholds: one analysis each.
+        cells: dict[tuple[str, str], dict[str, Trial]] = {}
+        for experiment in self.study.values():
+            for trial in experiment.trials:
+                if trial.detects:
+                    cell = cells.setdefault((cell_key(trial), trial.analysis), {})
+                    cell[trial.key] = trial
+        return [
+            Cell(key, tuple(sorted(ts.values(), key=lambda t: t.seed)), analysis)
+            for (key, analysis), ts in cells.items()
+        ]
+
+    def cell_inputs(self, cell: Cell) -> list[str]:
+        """What a cell's search learns from (its function graph), or what its detection reads
+        (the selections and the task's file, which holds the structure it is scored against)."""
+        graph = cell.trials[0].graph
+        if cell.analysis is None:
+            return [str(paths.graph_file(graph))]
+        selections = [
+            str(path(t.key))
+            for t in cell.trials
+            for path in (paths.selected_json, paths.selected_npz)
+        ]
+        return [*selections, str(task_path(graph))]
 
     def trial(self, wildcards: Mapping[str, str]) -> Trial:
         """The trial whose folder the job's wildcards name."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -30,6 +32,7 @@ from neural_sculpting.analysis.unit_clustering import (
     cluster_layer,
     cluster_layer_detailed,
     cut_sequence,
+    merge_tree,
 )
 from neural_sculpting.study.hparams import HparamsError
 
@@ -358,6 +361,34 @@ def test_k_cut_matches_scikit_learn_cosine_clustering() -> None:
                 n_clusters=k, metric="cosine", linkage="average"
             ).fit_predict(f.astype(float))
             assert _partition([agglomerative_cut(dist, k)]) == _partition([expected.tolist()])
+
+
+def test_merge_tree_is_scikit_learns_tree_under_ties() -> None:
+    # Detection builds the tree with SciPy so that it need not import scikit-learn; the merges
+    # (ties included) must be the ones scikit-learn's precomputed average linkage makes, as the
+    # authors' code clusters with it.
+    rng = np.random.default_rng(1)
+    for n in (3, 5, 9, 16):
+        for _ in range(10):
+            f = rng.random((n, 5)) < 0.4
+            f[~f.any(axis=1), 0] = True
+            dist = cosine_distance_matrix(f)
+            model = AgglomerativeClustering(
+                n_clusters=2, metric="precomputed", linkage="average", compute_full_tree=True
+            ).fit(dist)
+            assert merge_tree(dist).tolist() == model.children_.tolist()
+
+
+def test_detection_imports_neither_torch_nor_scikit_learn() -> None:
+    # Detection jobs start one process per cell of trials: importing torch and scikit-learn
+    # would cost more than the detection itself.
+    code = (
+        "import sys; import neural_sculpting.analysis.trial, neural_sculpting.cli.main; "
+        "bad = [m for m in ('torch', 'sklearn') if m in sys.modules]; "
+        "sys.exit(', '.join(bad) or None)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_zero_feature_rows_give_no_nan() -> None:

@@ -69,18 +69,33 @@ def test_truncated_stage_file_is_reported_and_recomputed(reference, tmp_path):
 def test_corrupt_selected_network_stops_detection_and_is_removed(reference, tmp_path):
     trial = tmp_path / "trial"
     sculpt(*SEARCH, "--out", str(trial))
-    selected = trial / "selected.pt"
+    selected = trial / "selected.npz"  # what detection reads (no torch)
     data = bytearray(selected.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # one flipped byte: still a zip, no longer the saved network
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: no longer the saved network
     selected.write_bytes(bytes(data))
     result = sculpt("detect", "--trial-dir", str(trial), "--graph", "input_separable", check=False)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and str(selected) in result.stderr
-    assert "corrupt checkpoint" in result.stderr and "Traceback" not in result.stderr
+    assert "corrupt selection" in result.stderr and "Traceback" not in result.stderr
     assert not selected.exists() and not (trial / "selected.json").exists()
+    assert not (trial / "selected.pt").exists()
     # The next run recomputes the selection from the stage files.
     sculpt(*SEARCH, "--out", str(trial))
     assert same_masks(reference, trial)
+
+
+def test_a_selection_without_its_arrays_is_made_again(reference, tmp_path):
+    # Trial folders written before selected.npz existed (or with it lost): the search selects
+    # again from the stage files instead of calling the selection done.
+    trial = tmp_path / "trial"
+    sculpt(*SEARCH, "--out", str(trial))
+    before = (trial / "selected.pt").read_bytes()
+    (trial / "selected.npz").unlink()
+    sculpt(*SEARCH, "--out", str(trial))
+    assert (trial / "selected.npz").is_file()
+    assert (trial / "selected.pt").read_bytes() == before
+    result = sculpt("detect", "--trial-dir", str(trial), "--graph", "input_separable")
+    assert result.returncode == 0
 
 
 @pytest.mark.slow

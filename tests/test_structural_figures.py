@@ -25,6 +25,7 @@ from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.figures.registry import DENSE, EDGE, UNIT_EDGE
 from neural_sculpting.figures.structural_figures import TARGETS, make_target
 from neural_sculpting.figures.trial_networks import StructuralFigureError
+from neural_sculpting.store import arrays
 from neural_sculpting.store.checkpoint import file_sha256
 from neural_sculpting.store.records import Selection
 
@@ -80,6 +81,13 @@ def write_trial(folder: Path, entry: dict, kind: str, pruned: bool | None = None
         "bias_masks": [torch.ones_like(b, dtype=torch.bool) for b in biases],
     }
     torch.save({"format": 1, "stage": "selected", "model": model}, folder / "selected.pt")
+    digest = arrays.save_selected(
+        folder,
+        arrays.SelectedArrays(
+            [m[0].numpy() for m in masks],
+            [(w[0] * m[0]).numpy() for w, m in zip(weights, masks, strict=True)],
+        ),
+    )
     is_pruned = kind != "dense" if pruned is None else pruned
     chosen = {"pu": entry.get("pu", 0.0), "pe": entry.get("pe")} if is_pruned else None
     dense_accuracy = entry.get("computed_truth_table_acc", 100.0)
@@ -99,7 +107,12 @@ def write_trial(folder: Path, entry: dict, kind: str, pruned: bool | None = None
         meets_threshold=True,
     ).to_json()
     config = {"graph": entry["graph"], "seed": entry["seed"], "arch": result["arch"]}
-    record = {"result": result, "config": config, "pt_sha256": file_sha256(folder / "selected.pt")}
+    record = {
+        "result": result,
+        "config": config,
+        "pt_sha256": file_sha256(folder / "selected.pt"),
+        "npz_sha256": digest,
+    }
     (folder / "selected.json").write_text(json.dumps(record))
     return folder
 

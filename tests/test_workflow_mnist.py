@@ -28,9 +28,13 @@ def test_the_papers_mnist_study_plans(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout)
     # Two composite datasets; 36 two-digit trials (3 widths x 2-4 layers x 4 seeds) and 48
-    # hierarchical ones (2-5 layers), each searched and detected once; one drawing per depth.
+    # hierarchical ones (2-5 layers), each searched once; detected by cell (the 4 seeds of a
+    # width and depth: 9 + 12 jobs), each trial once; one drawing per depth.
     assert counts["mnist_data"] == 2
-    assert counts["search_mnist"] == counts["detect"] == 36 + 48 and "search" not in counts
+    assert counts["search_mnist"] == 36 + 48 and "search" not in counts
+    assert sum(n for rule, n in counts.items() if rule.startswith("detect_")) == 9 + 12
+    scores = set(re.findall(r"results/trials/\S+/score\.json", result.stdout))
+    assert len(scores) == 36 + 48
     assert counts["trials_table"] == 2 and counts["paper_figure"] == 1  # fig13b
     assert counts["draw_cell"] == 3 + 4
     assert "results/data/mnist_two_digits_paper_c1000.npz" in result.stdout

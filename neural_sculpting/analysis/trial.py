@@ -1,7 +1,7 @@
 """The analysis stage of one trial: detect modules in its selected network, score them against the
 task's structure, and draw the result.
 
-Reads `<trial>/selected.pt` and `selected.json` (written by the search, see `checkpoint.py`) and
+Reads `<trial>/selected.npz` and `selected.json` (written by the search, see `store/arrays.py`) and
 writes, into an analysis folder named after the detection thresholds (`paths.analysis_dir`),
 `modules.json` (the detection, with its module graph as node-link JSON) and `score.json` (the flags
 of `scoring.py` plus the density).
@@ -23,7 +23,8 @@ from neural_sculpting.analysis.module_detection import (
 from neural_sculpting.analysis.scoring import module_signatures, score_modules
 from neural_sculpting.analysis.ties import tie_counts
 from neural_sculpting.store import atomic
-from neural_sculpting.store.checkpoint import CheckpointError, read_stage
+from neural_sculpting.store.arrays import ArraysError, SelectedArrays
+from neural_sculpting.store.arrays import load_selected as load_arrays
 from neural_sculpting.store.records import RecordError, Score, Selection
 from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import Task, expected_structure
@@ -38,30 +39,37 @@ class AnalysisError(ValueError):
 def load_selected(
     trial_dir: Path, remove_corrupt: bool = False
 ) -> tuple[list[np.ndarray], list[np.ndarray], Selection]:
-    """The selected network's masks and weights ([out, in] per layer) and its `Selection`.
+    """The selected network's masks and weights ([out, in] per layer) and its `Selection`."""
+    arrays, selection = load_selected_arrays(trial_dir, remove_corrupt)
+    return arrays.masks, arrays.weights, selection
+
+
+def load_selected_arrays(
+    trial_dir: Path, remove_corrupt: bool = False
+) -> tuple[SelectedArrays, Selection]:
+    """The selected network's arrays (`selected.npz`, no torch needed) and its `Selection`.
     A corrupt file stops with one line; `remove_corrupt` (the detect stage, the files' first
-    reader) also deletes it so that the next workflow run recomputes the selection."""
-    pt, record_path = paths.stage_files(trial_dir, "selected")
-    for path in (pt, record_path):
+    reader) also deletes the selection's files so that the next workflow run recomputes it."""
+    record_path = paths.stage_files(trial_dir, "selected")[1]
+    npz = paths.selected_npz_file(trial_dir)
+    for path in (record_path, npz):
         if not path.is_file():
             raise AnalysisError(f"{path}: missing; run the search stage first")
     try:
-        stored, record = read_stage(trial_dir, "selected")
+        record = json.loads(record_path.read_text())
         selection = Selection.from_json(record["result"])
-    except (CheckpointError, RecordError, KeyError) as exc:  # a corrupt file must never be used
-        why = str(exc).removeprefix(f"{pt}: ") if isinstance(exc, CheckpointError) else repr(exc)
+        arrays = load_arrays(trial_dir, record.get("npz_sha256"))
+    except (OSError, ValueError, ArraysError, RecordError, KeyError, TypeError) as exc:
+        # A corrupt file must never be used.
+        why = str(exc).removeprefix(f"{npz}: ") if isinstance(exc, ArraysError) else repr(exc)
         if not remove_corrupt:
-            raise AnalysisError(f"{pt}: corrupt checkpoint ({why})") from None
-        pt.unlink(missing_ok=True)
-        record_path.unlink(missing_ok=True)
+            raise AnalysisError(f"{npz}: corrupt selection ({why})") from None
+        for path in (*paths.stage_files(trial_dir, "selected"), npz):
+            path.unlink(missing_ok=True)
         raise AnalysisError(
-            f"{pt}: corrupt checkpoint ({why}); removed it, rerun the workflow to recompute it"
+            f"{npz}: corrupt selection ({why}); removed it, rerun the workflow to recompute it"
         ) from None
-    model = stored["model"]
-    masks = [m[0].numpy().astype(bool) for m in model["weight_masks"]]
-    weights = [(w[0] * m[0]).numpy() for w, m in zip(model["weights"], model["weight_masks"],
-                                                     strict=True)]  # fmt: skip
-    return masks, weights, selection
+    return arrays, selection
 
 
 def analyse_trial(
@@ -70,7 +78,8 @@ def analyse_trial(
     """Detect and score; an untrainable trial (its dense network missed the threshold, so it was
     not pruned) gets no detection and null flags, as the paper's tables leave such settings out.
     A trial pruned anyway (dense_must_reach_threshold: false) is scored like any other."""
-    masks, _, selection = load_selected(trial_dir, remove_corrupt=True)
+    arrays, selection = load_selected_arrays(trial_dir, remove_corrupt=True)
+    masks = arrays.masks
     kept = int(sum(m.sum() for m in masks))
     summary: dict[str, Any] = {
         "graph": graph.name,
@@ -89,7 +98,7 @@ def analyse_trial(
     flags = score_modules(masks, detection.module_labels, expected).to_json()
     if isinstance(graph, MnistTask):
         flags["categories"] = graph.category_flags(flags)
-    ties = tie_counts(trial_dir, expected, settings) if selection.pruned else None
+    ties = tie_counts(arrays, expected, settings) if selection.pruned else None
     if ties is not None:
         flags["tied_lanes"], flags["tied_lanes_recovered"] = ties
     return detection, Score(**summary, **flags)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
+from scipy.cluster.hierarchy import linkage
 
 from neural_sculpting.analysis.alive_units import DetectionInputError
 from neural_sculpting.analysis.modularity import (
@@ -29,6 +29,7 @@ __all__ = [
     "cluster_layer",
     "cluster_layer_detailed",
     "cut_sequence",
+    "merge_tree",
 ]
 
 # M is compared after rounding, as the published code does, so that float noise cannot break
@@ -80,25 +81,40 @@ def _canonical(labels: np.ndarray) -> tuple[int, ...]:
     return tuple(order.setdefault(int(x), len(order)) for x in labels)
 
 
+def merge_tree(distance_matrix: np.ndarray) -> np.ndarray:
+    """The average-linkage merges of n units, [n - 1, 2] node ids (leaves 0..n-1, the i-th merge
+    makes node n + i), in merge order.
+
+    This is SciPy's `linkage(method="average")` of the matrix's upper triangle, which is what
+    scikit-learn's `AgglomerativeClustering(metric="precomputed", linkage="average")` (the
+    authors' clustering) calls for its tree, so the merges, ties included, are theirs without
+    importing scikit-learn (a second of start-up per detection job)."""
+    dist = np.asarray(distance_matrix, dtype=float)
+    upper = dist[np.triu_indices(dist.shape[0], k=1)]
+    return linkage(upper, method="average")[:, :2].astype(int)
+
+
 def agglomerative_cut(distance_matrix: np.ndarray, k: int) -> tuple[int, ...]:
     """The k-cut of the average-linkage dendrogram: the state after exactly n - k merges.
 
-    scikit-learn builds the full tree and cuts it by undoing the last k - 1 merges, so the cut
-    has exactly k clusters even when merge distances tie (a distance cut would not). The
-    matrix comes from :func:`cosine_distance_matrix`, which holds exactly the distances that
-    ``metric="cosine"`` would compute, so the merge order (ties included) is the same; unlike
-    ``metric="cosine"`` it also accepts all-zero feature rows. Labels are 0, 1, ... in order
-    of first appearance.
+    As scikit-learn cuts its full tree (by undoing the last k - 1 merges), the cut has exactly k
+    clusters even when merge distances tie (a distance cut would not). The matrix comes from
+    :func:`cosine_distance_matrix`, which holds exactly the distances that ``metric="cosine"``
+    would compute, so the merge order (ties included) is the same; unlike ``metric="cosine"`` it
+    also accepts all-zero feature rows. Labels are 0, 1, ... in order of first appearance.
     """
     dist = np.asarray(distance_matrix, dtype=float)
     if dist.ndim != 2 or dist.shape[0] != dist.shape[1]:
         raise DetectionInputError(f"distance matrix must be square, got shape {dist.shape}")
-    if not 1 <= k <= dist.shape[0]:
-        raise DetectionInputError(f"k must lie in [1, {dist.shape[0]}], got {k}")
-    if k == dist.shape[0]:
+    n = dist.shape[0]
+    if not 1 <= k <= n:
+        raise DetectionInputError(f"k must lie in [1, {n}], got {k}")
+    if k == n:
         return tuple(range(k))
-    model = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average")
-    return _canonical(model.fit_predict(dist))
+    member = np.arange(n)  # the cluster (tree node) of each unit
+    for merge, (left, right) in enumerate(merge_tree(dist)[: n - k]):
+        member[(member == left) | (member == right)] = n + merge
+    return _canonical(member)
 
 
 def cut_sequence(
@@ -112,16 +128,13 @@ def cut_sequence(
     updated per merge of clusters a and b: trace grows by 2 A_ab, the sum of squares by
     2 r_a r_b, and A's rows and columns of a and b add up. That is O(n^2) for the whole layer,
     where a clustering and a matrix product per k cost O(n^4): minutes for the hundreds of
-    alive pixels of an MNIST network's input layer.
+    alive pixels of an MNIST network's input layer. (Building the tree itself is O(n^2) too.)
     """
     dist = np.asarray(distance_matrix, dtype=float)
     n = dist.shape[0]
     if n < 3:
         return {}, {}
-    model = AgglomerativeClustering(
-        n_clusters=2, metric="precomputed", linkage="average", compute_full_tree=True
-    )
-    model.fit(dist)
+    children = merge_tree(dist)
     total = dist.sum()
     a = dist / total if total > 0 else np.zeros_like(dist)
     r = a.sum(axis=1)
@@ -130,7 +143,7 @@ def cut_sequence(
     node_row = list(range(n))  # tree node -> the row of `a` that holds its cluster
     cuts: dict[int, tuple[int, ...]] = {}
     metrics: dict[int, float] = {}
-    for merge, (left, right) in enumerate(model.children_[: n - 2], start=1):
+    for merge, (left, right) in enumerate(children[: n - 2], start=1):
         i, j = node_row[left], node_row[right]
         trace += 2.0 * a[i, j]
         squares += 2.0 * r[i] * r[j]

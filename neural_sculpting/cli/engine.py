@@ -28,7 +28,7 @@ from neural_sculpting.study.hparams import (
     TrainingHparams,
 )
 from neural_sculpting.study.paper_choices import paper_choice
-from neural_sculpting.study.trial import Trial
+from neural_sculpting.study.trial import trials_from_json
 
 if TYPE_CHECKING:
     from neural_sculpting.engine.data import TaskData
@@ -65,8 +65,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     task.add_argument(
         "--trial",
         metavar="JSON",
-        help="one trial of a study as Trial.to_json() writes it (what the workflow passes); "
-        "its settings replace every flag below",
+        help="one trial of a study as Trial.to_json() writes it, or a JSON list of trials that "
+        "differ only by seed or task (a cell of the study: what the workflow passes, searched as "
+        "one batch); their settings replace every flag below",
     )
     task.add_argument(
         "--graph",
@@ -184,13 +185,21 @@ def _mnist_data(path: Path) -> TaskData:
 
 
 def _from_trial(args: argparse.Namespace):
-    """The search of the one trial given as JSON: its settings, its folder, its data."""
+    """The search of the trials given as JSON (one, or a cell's): settings, folders, data."""
     from neural_sculpting.engine.search import SearchSettings, SearchTrial
 
-    trial = Trial.from_json(args.trial)
-    data = None if trial.dataset is None else _mnist_data(trial.dataset.path)
-    out = paths.trial_dir(trial.key)
-    return [SearchTrial(trial.graph, trial.seed, out)], SearchSettings.of_trial(trial), data
+    trials = trials_from_json(args.trial)
+    settings = {SearchSettings.of_trial(t) for t in trials}
+    datasets = {t.dataset for t in trials}
+    if len(settings) > 1 or len(datasets) > 1:
+        raise EngineUsageError(
+            "--trial: the trials of one search must share their architecture and settings "
+            f"(got {len(settings)} settings and {len(datasets)} datasets)"
+        )
+    (dataset,) = datasets
+    data = None if dataset is None else _mnist_data(dataset.path)
+    runs = [SearchTrial(t.graph, t.seed, paths.trial_dir(t.key)) for t in trials]
+    return runs, settings.pop(), data
 
 
 def _search_hparams(args: argparse.Namespace) -> SearchHparams:

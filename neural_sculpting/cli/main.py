@@ -20,7 +20,7 @@ from neural_sculpting.cli import mnist as mnist_cli
 from neural_sculpting.store import atomic
 from neural_sculpting.study import paths
 from neural_sculpting.study.hparams import DetectionSettings
-from neural_sculpting.study.trial import Trial
+from neural_sculpting.study.trial import trials_from_json
 from neural_sculpting.tasks.catalog import load_task
 from neural_sculpting.tasks.function_graph import available_graphs, load_graph
 from neural_sculpting.tasks.hierarchy import task_hierarchy
@@ -135,22 +135,24 @@ def _add_graph_commands(subparsers) -> None:
 def _detect(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis.trial import write_analysis
 
-    if args.trial is not None:  # the workflow: one trial of the study, as JSON
-        trial = Trial.from_json(args.trial)
-        trial_dir, graph, settings = paths.trial_dir(trial.key), trial.graph, trial.detection
-        out_dir = paths.analysis_dir(trial.key, trial.analysis)
+    if args.trial is not None:  # the workflow: trials of the study (a cell), as JSON
+        jobs = [
+            (paths.trial_dir(t.key), t.graph, t.detection, paths.analysis_dir(t.key, t.analysis))
+            for t in trials_from_json(args.trial)
+        ]
     else:
         if args.trial_dir is None or args.graph is None:
             raise ValueError("--trial-dir and --graph are needed without --trial")
-        trial_dir, graph = args.trial_dir, args.graph
         settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
-        out_dir = args.out_dir or args.trial_dir
-    score = write_analysis(trial_dir, out_dir, load_task(graph), settings)
-    flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
-    summary = ", ".join(f"{f.split('_')[0]} {getattr(score, f)}" for f in flags)
-    print(f"{trial_dir}: structure_match {score.structure_match} ({summary})")
-    for line in score.explain():
-        print(f"  {line}")
+        jobs = [(args.trial_dir, args.graph, settings, args.out_dir or args.trial_dir)]
+    tasks = {graph: load_task(graph) for graph in dict.fromkeys(job[1] for job in jobs)}
+    for trial_dir, graph, settings, out_dir in jobs:
+        score = write_analysis(trial_dir, out_dir, tasks[graph], settings)
+        flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
+        summary = ", ".join(f"{f.split('_')[0]} {getattr(score, f)}" for f in flags)
+        print(f"{trial_dir}: structure_match {score.structure_match} ({summary})")
+        for line in score.explain():
+            print(f"  {line}")
     return 0
 
 
@@ -203,10 +205,10 @@ def _add_analysis_commands(subparsers) -> None:
     detect.add_argument(
         "--trial",
         metavar="JSON",
-        help="one trial of a study (Trial.to_json(), what the workflow passes): its folder, "
-        "task and thresholds replace the options below",
+        help="one trial of a study (Trial.to_json()) or a JSON list of trials (a cell: what the "
+        "workflow passes); their folders, tasks and thresholds replace the options below",
     )
-    detect.add_argument("--trial-dir", type=Path, help="folder with selected.pt")
+    detect.add_argument("--trial-dir", type=Path, help="folder with selected.json and selected.npz")
     detect.add_argument("--graph", help="the trial's task: a function graph or an MNIST task")
     default = DetectionSettings()
     detect.add_argument(

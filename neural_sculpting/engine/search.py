@@ -39,7 +39,7 @@ from neural_sculpting.engine.progress import Progress
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges
 from neural_sculpting.engine.pruning.schedule import LaneSchedule
 from neural_sculpting.engine.pruning.units import prune_units, unit_schedules
-from neural_sculpting.engine.selection import select
+from neural_sculpting.engine.selection import select, tied_lanes
 from neural_sculpting.engine.stage_records import (
     lane_record,
     lane_summaries,
@@ -48,8 +48,9 @@ from neural_sculpting.engine.stage_records import (
     task_sha256,
 )
 from neural_sculpting.engine.training import Evaluation, evaluate
-from neural_sculpting.store import checkpoint
+from neural_sculpting.store import arrays, checkpoint
 from neural_sculpting.store.records import Selection
+from neural_sculpting.study import paths
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.trial import Trial
 
@@ -457,7 +458,7 @@ class Search:
     def _stage_selected(self, allowed: bool) -> None:
         for run in self.runs:
             loaded = self._load(run, "selected")
-            if loaded is not None:
+            if loaded is not None and self._arrays_match(run, loaded["record"]):
                 run.result = Selection.from_json(loaded["record"]["result"])
                 continue
             self._missing("selected", allowed, [run])
@@ -465,7 +466,30 @@ class Search:
             if self.data.digit_groups:
                 run.result = self._both_measures(model, run, run.result)
             record = run.result.to_json()
-            self._save(run, "selected", model, [record], 0.0, result=record)
+            digest = (
+                None if run.out is None else arrays.save_selected(run.out, self._arrays(run, model))
+            )
+            self._save(run, "selected", model, [record], 0.0, result=record, npz_sha256=digest)
+
+    def _arrays_match(self, run: _Run, record: dict[str, Any]) -> bool:
+        """Whether the selection's `selected.npz` (the analysis reads it) is there and its own:
+        files written before it existed are completed by selecting again."""
+        path = paths.selected_npz_file(run.out)
+        return path.is_file() and record.get("npz_sha256") == arrays.sha256(path)
+
+    def _arrays(self, run: _Run, model: LaneMLP) -> arrays.SelectedArrays:
+        """The selected lane's masks and weights, and the masks of the edge lanes tied with it."""
+        state = model.to("cpu")
+        masks = [m[0].numpy().astype(bool) for m in state.weight_masks]
+        weights = [(w[0] * m[0]).numpy() for w, m in zip(state.weights, state.weight_masks,
+                                                         strict=True)]  # fmt: skip
+        if not (run.trainable and run.edge_lanes and run.edges is not None):
+            return arrays.SelectedArrays(masks, weights)
+        tied = tied_lanes(run.edge_lanes, self.exp.pruning.accuracy_threshold)
+        index = torch.as_tensor(tied, dtype=torch.long)
+        tied_masks = [m.cpu().index_select(0, index).numpy().astype(bool)
+                      for m in run.edges.weight_masks]  # fmt: skip
+        return arrays.SelectedArrays(masks, weights, tied, tied_masks)
 
     def _both_measures(self, model: LaneMLP, run: _Run, result: Selection) -> Selection:
         """The selected network's validation accuracy per output bit and per digit (MNIST)."""

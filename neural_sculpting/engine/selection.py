@@ -61,3 +61,13 @@ def select_lane(lanes: Sequence[dict[str, Any]], threshold: float) -> int:
         if best is None or lanes[i]["kept_weights"] < lanes[best]["kept_weights"]:
             best = i
     return best
+
+
+def tied_lanes(lanes: Sequence[dict[str, Any]], threshold: float) -> list[int]:
+    """The lanes at the lowest kept weights among those keeping the threshold (all lanes where
+    none does): the candidates `select_lane` chooses among."""
+    good = [i for i, lane in enumerate(lanes)
+            if lane["val_accuracy"] is not None and lane["val_accuracy"] >= threshold]  # fmt: skip
+    pool = good or list(range(len(lanes)))
+    fewest = min(lanes[i]["kept_weights"] for i in pool)
+    return [i for i in pool if lanes[i]["kept_weights"] == fewest]

@@ -159,6 +159,15 @@ def state_file(folder: Path, stage: str) -> Path:
     return Path(folder) / f"state-{stage}.pt"
 
 
+def selected_npz_file(folder: Path) -> Path:
+    """The selected network's masks and weights in NumPy's format, for the analysis."""
+    return Path(folder) / "selected.npz"
+
+
+def selected_npz(key: str, root: Path | None = None) -> Path:
+    return selected_npz_file(trial_dir(key, root))
+
+
 def selected_json(key: str, root: Path | None = None) -> Path:
     return stage_files(trial_dir(key, root), "selected")[1]
 

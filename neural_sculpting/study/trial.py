@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,13 @@ class Trial:
     def from_json(cls, text: str) -> Trial:
         """The trial `to_json` wrote; a malformed text raises ValueError in one line."""
         try:
-            data = json.loads(text)
+            return cls._from_data(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a trial's JSON (JSONDecodeError: {exc})") from None
+
+    @classmethod
+    def _from_data(cls, data: Any) -> Trial:
+        try:
             return cls(
                 graph=str(data["graph"]),
                 hidden=tuple(int(w) for w in data["hidden"]),
@@ -140,8 +147,25 @@ class Trial:
                 n_outputs=int(data["n_outputs"]),
                 dataset=None if data["dataset"] is None else DatasetSpec(**data["dataset"]),
             )
-        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a trial's JSON ({type(exc).__name__}: {exc})") from None
+
+
+def trials_to_json(trials: Sequence[Trial]) -> str:
+    """Several trials as one JSON array: a job's hand-over for a cell of trials."""
+    return "[" + ",".join(t.to_json() for t in trials) + "]"
+
+
+def trials_from_json(text: str) -> list[Trial]:
+    """The trials `trials_to_json` wrote, or the one trial `Trial.to_json` wrote."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not a trial's JSON (JSONDecodeError: {exc})") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ValueError("no trial given (an empty JSON list)")
+    return [Trial._from_data(item) for item in items]
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,6 @@ def trial_json(wildcards):
     return PLAN.trial(wildcards).to_json()
 
 
-def is_mnist_trial(wildcards):
-    return PLAN.trial(wildcards).dataset is not None
-
-
 def log_path(*parts):
     return str(paths.log_file(*parts))
 

@@ -3,36 +3,41 @@
 # and scoring.
 
 
-rule search:
-    input:
-        PLAN.search_inputs,
-    output:
-        selected=str(paths.selected_json(TRIAL)),
-        network=str(paths.selected_pt(TRIAL)),
-    log:
-        log_path("trials", TRIAL, "search.log"),
-    benchmark:
-        benchmark_path("trials", TRIAL, "search.tsv")
-    wildcard_constraints:
-        graph=PLAN.graph_pattern(mnist=False),
-    # Boolean trials take seconds: a cluster runs many of them in one job (profiles/slurm).
-    group:
-        "trials"
-    conda:
-        CPU_ENV
-    threads: PLAN.run.threads
-    resources:
-        mem_mb=2000,
-        runtime=60,
-        # The search is the one stage that can use a GPU; ask for one when the config says cuda.
-        gpu=PLAN.run.gpu,
-    params:
-        sculpt=SCULPT,
-        trial=trial_json,
-        device=PLAN.run.device,
-    shell:
-        "{params.sculpt} search --trial {params.trial:q} --device {params.device} "
-        "--threads {threads} > {log:q} 2>&1"
+# One search job per cell of Boolean trials (the trials that differ only by seed, `Cell` in
+# neural_sculpting/workflow.py): their lanes train as one batch, so a process, its imports and a
+# Snakemake job are paid once per cell. Each trial keeps its own files; a rerun of the cell loads
+# every sibling's stage files that are still valid instead of retraining them.
+for cell in PLAN.search_cells():
+
+    rule:
+        name:
+            cell.rule
+        input:
+            PLAN.cell_inputs(cell),
+        output:
+            cell.search_outputs(),
+        log:
+            cell.log("search"),
+        benchmark:
+            cell.benchmark("search")
+        # A cluster runs many cells in one job (profiles/slurm).
+        group:
+            "trials"
+        conda:
+            CPU_ENV
+        threads: PLAN.run.threads
+        resources:
+            mem_mb=2000,
+            runtime=120,
+            # The search is the one stage that can use a GPU; ask for one when the config says cuda.
+            gpu=PLAN.run.gpu,
+        params:
+            sculpt=SCULPT,
+            trials=cell.trials_json,
+            device=PLAN.run.device,
+        shell:
+            "{params.sculpt} search --trial {params.trials:q} --device {params.device} "
+            "--threads {threads} > {log:q} 2>&1"
 
 
 # An MNIST trial's search (Sec. 5.5) holds dozens of 1568-input networks at once, in lane groups
@@ -43,6 +48,7 @@ rule search_mnist:
     output:
         selected=str(paths.selected_json(TRIAL)),
         network=str(paths.selected_pt(TRIAL)),
+        arrays=str(paths.selected_npz(TRIAL)),
     log:
         log_path("trials", TRIAL, "search.log"),
     benchmark:
@@ -71,28 +77,31 @@ rule search_mnist:
         "--threads {threads} {params.budget} > {log:q} 2>&1"
 
 
-rule detect:
-    input:
-        selected=str(paths.selected_json(TRIAL)),
-        network=str(paths.selected_pt(TRIAL)),
-        task=PLAN.task_file,
-    output:
-        score=str(paths.score_json(TRIAL, "{analysis}")),
-        modules=str(paths.modules_json(TRIAL, "{analysis}")),
-    log:
-        log_path("trials", TRIAL, "{analysis}.log"),
-    benchmark:
-        benchmark_path("trials", TRIAL, "{analysis}.tsv")
-    group:
-        "trials"
-    conda:
-        CPU_ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    params:
-        sculpt=SCULPT,
-        trial=trial_json,
-    shell:
-        "{params.sculpt} detect --trial {params.trial:q} > {log:q} 2>&1"
+# One detection job per cell and analysis: NumPy, SciPy and networkx only (no torch, no
+# scikit-learn), reading each trial's selected.npz.
+for cell in PLAN.detect_cells():
+
+    rule:
+        name:
+            cell.rule
+        input:
+            PLAN.cell_inputs(cell),
+        output:
+            cell.detect_outputs(),
+        log:
+            cell.log(cell.analysis),
+        benchmark:
+            cell.benchmark(cell.analysis)
+        group:
+            "trials"
+        conda:
+            CPU_ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            sculpt=SCULPT,
+            trials=cell.trials_json,
+        shell:
+            "{params.sculpt} detect --trial {params.trials:q} > {log:q} 2>&1"
