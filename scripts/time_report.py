@@ -1,0 +1,336 @@
+"""Report where a finished workflow run's time went, from Snakemake's `benchmark:` files.
+
+Usage:
+
+    python scripts/time_report.py [RESULTS_DIR] [--log SNAKEMAKE_LOG] [--cores N]
+
+RESULTS_DIR defaults to `results`. Every rule writes a benchmark TSV under
+`RESULTS_DIR/benchmarks/` (columns `s`, `h:m:s`, ..., `cpu_time`; one row per repeat). The
+report, printed as markdown, gives:
+
+1. jobs, core-seconds (sum of `cpu_time`) and wall-seconds summed over jobs (sum of `s`) by
+   stage (graphs, datasets, search, detection, tables, figures, other), with core-seconds per
+   trial for search and detection, and a total line;
+2. the number of trials, of processes started, and processes per trial;
+3. the run's wall time (from the timestamps of the Snakemake log given with `--log`, else
+   estimated from the benchmark files' modification times), the cores (`--cores`) and their
+   utilisation, core-seconds / (wall x cores);
+4. the ten costliest search jobs.
+
+Layouts understood under `benchmarks/`:
+
+- `cells/<graph>/<arch>/<train>/<search>/search.tsv`: one search job for all seeds of a cell;
+  its trials are the `RESULTS_DIR/trials/<cell>/s*/` folders holding `selected.json`.
+  Any other stem there is one detection job for all seeds of the cell.
+- `trials/<graph>/<arch>/<train>/<search>/s<seed>/search.tsv` (or `<analysis>.tsv`): one
+  search (or detection) job for one trial.
+- `graphs/<graph>/*.tsv`, `data/*.tsv`, `experiments/<experiment>/trials_table.tsv`,
+  `experiments/<experiment>/{structure_recovered,draw_*}.tsv`, `figures/*.tsv`.
+
+A stage's trials are the distinct trials its files cover (a trial with two detection analyses
+counts once). Bad input (no `benchmarks/` folder, an unparsable TSV, an unreadable log) prints
+one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+STAGES = ("graphs", "datasets", "search", "detection", "tables", "figures", "other")
+TRIAL_STAGES = ("search", "detection")
+CELL_DEPTH = 4  # <graph>/<arch>/<train>/<search>
+TOP_SEARCH_JOBS = 10
+LOG_TIMESTAMP = re.compile(r"^\[(\w{3} \w{3} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\]\s*$")
+REQUIRED_COLUMNS = ("s", "cpu_time")
+
+
+class ReportError(Exception):
+    """Bad input: the message names the path and the problem."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One benchmark file: one process started by the workflow."""
+
+    file: PurePosixPath  # relative to benchmarks/
+    stage: str
+    unit: str  # cell or trial path for search/detection jobs, else the file path
+    trials: frozenset[str]  # trial paths (<cell>/s<seed>) the job covers
+    wall_s: float
+    cpu_s: float
+    mtime: float
+
+
+def read_benchmark(path: Path) -> tuple[float, float]:
+    """Return (wall seconds, CPU seconds) of one benchmark TSV, summed over its repeats."""
+    try:
+        table = pd.read_csv(path, sep="\t")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise ReportError(f"{path}: cannot parse benchmark TSV ({_first_line(exc)})") from exc
+    missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
+    if missing:
+        raise ReportError(f"{path}: benchmark TSV lacks column(s) {', '.join(missing)}")
+    if table.empty:
+        raise ReportError(f"{path}: benchmark TSV has no data row")
+    values = {}
+    for column in REQUIRED_COLUMNS:
+        try:
+            values[column] = pd.to_numeric(table[column], errors="raise")
+        except (ValueError, TypeError) as exc:
+            raise ReportError(
+                f"{path}: non-numeric value in column {column!r} ({_first_line(exc)})"
+            ) from exc
+    # Snakemake writes NA where it measured nothing: count that as zero.
+    return float(values["s"].fillna(0).sum()), float(values["cpu_time"].fillna(0).sum())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def classify(rel: PurePosixPath) -> tuple[str, str | None]:
+    """Return (stage, cell or trial path) of a benchmark file given relative to benchmarks/.
+
+    The path is a cell (new layout) for `cells/...` files and a trial for `trials/...` files;
+    None for the other stages.
+    """
+    parts = rel.parts
+    top, stem = parts[0], rel.stem
+    if top == "cells" and len(parts) == CELL_DEPTH + 2:
+        return ("search" if stem == "search" else "detection"), "/".join(parts[1:-1])
+    if top == "trials" and len(parts) == CELL_DEPTH + 3 and re.fullmatch(r"s.+", parts[-2]):
+        return ("search" if stem == "search" else "detection"), "/".join(parts[1:-1])
+    if top == "graphs" and len(parts) == 3:
+        return "graphs", None
+    if top == "data" and len(parts) == 2:
+        return "datasets", None
+    if top == "experiments" and len(parts) == 3:
+        if stem == "trials_table":
+            return "tables", None
+        if stem == "structure_recovered" or stem.startswith("draw_"):
+            return "figures", None
+    if top == "figures" and len(parts) == 2:
+        return "figures", None
+    return "other", None
+
+
+def cell_trials(results: Path, cell: str) -> frozenset[str]:
+    """Trial paths of a cell: its `s*/` folders under results/trials/ holding selected.json."""
+    folder = results / "trials" / cell
+    return frozenset(f"{cell}/{marker.parent.name}" for marker in folder.glob("s*/selected.json"))
+
+
+def collect_jobs(results: Path) -> list[Job]:
+    """Read every benchmark TSV under results/benchmarks/ into a Job."""
+    benchmarks = results / "benchmarks"
+    if not benchmarks.is_dir():
+        raise ReportError(f"{results}: no benchmarks/ folder (is this a results folder?)")
+    jobs = []
+    for path in sorted(benchmarks.rglob("*.tsv")):
+        rel = PurePosixPath(path.relative_to(benchmarks).as_posix())
+        stage, unit = classify(rel)
+        if unit is None:
+            trials: frozenset[str] = frozenset()
+        elif rel.parts[0] == "cells":
+            trials = cell_trials(results, unit)
+        else:
+            trials = frozenset({unit})
+        wall_s, cpu_s = read_benchmark(path)
+        jobs.append(Job(rel, stage, unit or str(rel), trials, wall_s, cpu_s, path.stat().st_mtime))
+    return jobs
+
+
+def all_trials(jobs: Iterable[Job]) -> frozenset[str]:
+    """Distinct trials covered by the search and detection jobs."""
+    return frozenset().union(*(job.trials for job in jobs))
+
+
+def stage_table(jobs: Sequence[Job]) -> pd.DataFrame:
+    """Jobs, core-seconds, summed wall-seconds, trials and core-seconds per trial by stage.
+
+    Indexed by stage, in STAGES order ("other" only when present), then "total".
+    """
+    rows = []
+    for stage in STAGES:
+        members = [job for job in jobs if job.stage == stage]
+        if stage == "other" and not members:
+            continue
+        trials = len(all_trials(members)) if stage in TRIAL_STAGES else None
+        rows.append(_stage_row(stage, members, trials))
+    rows.append(_stage_row("total", jobs, len(all_trials(jobs))))
+    return pd.DataFrame(rows).set_index("stage")
+
+
+def _stage_row(stage: str, jobs: Sequence[Job], trials: int | None) -> dict[str, object]:
+    core_s = sum(job.cpu_s for job in jobs)
+    return {
+        "stage": stage,
+        "jobs": len(jobs),
+        "core_s": core_s,
+        "wall_s": sum(job.wall_s for job in jobs),
+        "trials": trials,
+        "core_s_per_trial": core_s / trials if trials else None,
+    }
+
+
+def costliest_searches(jobs: Sequence[Job], top: int = TOP_SEARCH_JOBS) -> pd.DataFrame:
+    """The `top` search jobs with the most core-seconds, costliest first."""
+    rows = [
+        {
+            "job": job.unit,
+            "trials": len(job.trials),
+            "core_s": job.cpu_s,
+            "core_s_per_trial": job.cpu_s / len(job.trials) if job.trials else None,
+        }
+        for job in jobs
+        if job.stage == "search"
+    ]
+    table = pd.DataFrame(rows, columns=["job", "trials", "core_s", "core_s_per_trial"])
+    return table.sort_values(["core_s", "job"], ascending=[False, True]).head(top)
+
+
+def log_wall_seconds(log: Path) -> float:
+    """Last minus first `[Wed Dec  2 01:14:05 2026]` timestamp of a Snakemake log."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError as exc:
+        raise ReportError(f"{log}: cannot read Snakemake log ({exc.strerror})") from exc
+    stamps = [
+        datetime.strptime(" ".join(match.group(1).split()), "%a %b %d %H:%M:%S %Y")
+        for match in map(LOG_TIMESTAMP.match, text.splitlines())
+        if match
+    ]
+    if len(stamps) < 2:
+        raise ReportError(f"{log}: fewer than two [timestamp] lines in the Snakemake log")
+    return (stamps[-1] - stamps[0]).total_seconds()
+
+
+def estimated_wall_seconds(jobs: Sequence[Job]) -> float:
+    """max(mtime) - min(mtime - s) over the benchmark files: a run's span from file times."""
+    if not jobs:
+        return 0.0
+    return max(job.mtime for job in jobs) - min(job.mtime - job.wall_s for job in jobs)
+
+
+def _number(value: object, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{float(value):,.{digits}f}"
+
+
+def _hms(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str) -> str:
+    """A markdown table; `align` holds one 'l' or 'r' per column."""
+    rule = ["---" if side == "l" else "--:" for side in align]
+    lines = [headers, rule, *rows]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def render_stages(table: pd.DataFrame) -> str:
+    rows = []
+    for stage, row in table.iterrows():
+        name = f"**{stage}**" if stage == "total" else str(stage)
+        trials = None if pd.isna(row["trials"]) else int(row["trials"])
+        rows.append(
+            [
+                name,
+                _number(int(row["jobs"])),
+                _number(row["core_s"]),
+                _number(row["wall_s"]),
+                _number(trials),
+                _number(row["core_s_per_trial"]),
+            ]
+        )
+    headers = ["stage", "jobs", "core-s", "wall-s (sum over jobs)", "trials", "core-s / trial"]
+    return markdown_table(headers, rows, "lrrrrr")
+
+
+def render_searches(table: pd.DataFrame) -> str:
+    rows = [
+        [
+            f"`{row['job']}`",
+            _number(int(row["trials"])),
+            _number(row["core_s"]),
+            _number(row["core_s_per_trial"]),
+        ]
+        for _, row in table.iterrows()
+    ]
+    return markdown_table(["search job", "trials", "core-s", "core-s / trial"], rows, "lrrr")
+
+
+def render_report(
+    results: Path, jobs: Sequence[Job], wall_s: float, wall_source: str, cores: int | None
+) -> str:
+    """The whole markdown report."""
+    stages = stage_table(jobs)
+    total = stages.loc["total"]
+    trials = int(total["trials"])
+    per_trial = f"{len(jobs) / trials:.2f}" if trials else "n/a"
+    lines = [
+        f"## Where the time went: `{results}`",
+        "",
+        render_stages(stages),
+        "",
+        f"- Trials: {trials}",
+        f"- Processes started: {len(jobs)}",
+        f"- Processes per trial: {per_trial}",
+        f"- Run wall time: {wall_s:,.0f} s ({_hms(wall_s)}), {wall_source}",
+    ]
+    if cores is None:
+        lines.append("- Cores: not stated")
+    else:
+        capacity = wall_s * cores
+        usage = f"{100 * total['core_s'] / capacity:.1f} %" if capacity > 0 else "n/a"
+        lines.append(f"- Cores: {cores}")
+        lines.append(f"- Cores' utilisation, core-s / (wall x cores): {usage}")
+    searches = costliest_searches(jobs)
+    lines += ["", f"### The {TOP_SEARCH_JOBS} costliest search jobs", ""]
+    lines.append(render_searches(searches) if len(searches) else "No search job.")
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="?", default="results", type=Path, help="results folder")
+    parser.add_argument("--log", type=Path, help="Snakemake log of the run (for the wall time)")
+    parser.add_argument("--cores", type=int, help="cores the run was given")
+    args = parser.parse_args(argv)
+    if args.cores is not None and args.cores < 1:
+        parser.error("--cores must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        jobs = collect_jobs(args.results)
+        if args.log is not None:
+            wall_s = log_wall_seconds(args.log)
+            source = f"from the Snakemake log `{args.log}` (last - first timestamp)"
+        else:
+            wall_s = estimated_wall_seconds(jobs)
+            source = "an estimate from the benchmark files' times (max mtime - min(mtime - s))"
+    except ReportError as exc:
+        print(f"time_report: error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(render_report(args.results, jobs, wall_s, source, args.cores))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
