@@ -422,3 +422,18 @@ def test_fig7_marks_the_share_of_trials_some_tied_lane_recovers(tmp_path):
     assert row.rate_any_tied == pytest.approx(2 / 3)
     assert row_of(csv, graph="input_separable", depth=1).rate_any_tied == 1.0
     assert "Diamonds" in (tmp_path / "fig7.txt").read_text()
+
+
+def test_wilson_interval_is_scipys():
+    # Figures compute the interval themselves (importing scipy.stats costs a second per job);
+    # SciPy's binomtest is the reference.
+    from scipy import stats
+
+    from neural_sculpting.figures.rates import wilson_interval
+
+    for trials in (1, 2, 3, 4, 7, 12, 36, 100):
+        for successes in range(trials + 1):
+            ci = stats.binomtest(successes, trials).proportion_ci(method="wilson")
+            low, high = wilson_interval(successes, trials)
+            assert low == pytest.approx(ci.low, abs=1e-12)
+            assert high == pytest.approx(ci.high, abs=1e-12)

@@ -21,10 +21,33 @@ from neural_sculpting.store import atomic
 from neural_sculpting.study import paths
 from neural_sculpting.study.hparams import DetectionSettings
 from neural_sculpting.study.trial import trials_from_json
-from neural_sculpting.tasks.catalog import load_task
-from neural_sculpting.tasks.function_graph import available_graphs, load_graph
-from neural_sculpting.tasks.hierarchy import task_hierarchy
-from neural_sculpting.tasks.truth_table import truth_table
+
+# Task modules (networkx, jsonschema) are imported by the commands that use them: a figure or
+# table job should not pay for them.
+
+
+def load_task(name: str):
+    from neural_sculpting.tasks.catalog import load_task
+
+    return load_task(name)
+
+
+def load_graph(name: str):
+    from neural_sculpting.tasks.function_graph import load_graph
+
+    return load_graph(name)
+
+
+def task_hierarchy(graph, hidden_layers: int | None = None):
+    from neural_sculpting.tasks.hierarchy import task_hierarchy
+
+    return task_hierarchy(graph, hidden_layers)
+
+
+def truth_table(graph):
+    from neural_sculpting.tasks.truth_table import truth_table
+
+    return truth_table(graph)
 
 
 def _graph_show(args: argparse.Namespace) -> int:
@@ -81,6 +104,8 @@ def _graph_draw(args: argparse.Namespace) -> int:
 
 
 def _graph_check(args: argparse.Namespace) -> int:
+    from neural_sculpting.tasks.function_graph import available_graphs
+
     names = args.names or available_graphs()
     for name in names:
         load_graph(name)

@@ -28,7 +28,8 @@ for cell in PLAN.search_cells():
         threads: PLAN.run.threads
         resources:
             mem_mb=2000,
-            runtime=120,
+            # minutes: a cell of four hierarchy trials takes a few on one core
+            runtime=30,
             # The search is the one stage that can use a GPU; ask for one when the config says cuda.
             gpu=PLAN.run.gpu,
         params:
