@@ -23,6 +23,7 @@ from typing import Any
 
 from neural_sculpting.figures import registry
 from neural_sculpting.study import paths
+from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.experiments import load_study
 from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial, trials_to_json
 from neural_sculpting.tasks.catalog import task_path
@@ -38,6 +39,7 @@ class RunSettings:
 
     device: str = "auto"  # auto | cpu | cuda: where pruning runs
     threads: int = 1  # CPU threads per pruning job
+    state_every: float = STATE_EVERY_S  # seconds between saves of a pruning state
 
     @property
     def gpu(self) -> int:
@@ -115,6 +117,7 @@ class Plan:
         run = RunSettings(
             device=config.get("device", defaults.device),
             threads=config.get("threads", defaults.threads),
+            state_every=config.get("state_every", defaults.state_every),
         )
         return cls(study, run)
 

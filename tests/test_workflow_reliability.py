@@ -14,7 +14,9 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
+# Pruning states saved after every round, so that the kill below finds one in these short searches.
 CONFIG = """\
+state_every: 0
 experiments:
   resilience:
     graphs: [reused]

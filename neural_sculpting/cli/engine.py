@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neural_sculpting.study import paths
+from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.hparams import (
     ACCURACY_MEASURES,
     SEARCH_MODES,
@@ -147,9 +148,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-every",
         type=float,
-        default=0.0,
+        default=STATE_EVERY_S,
         metavar="SECONDS",
-        help="save pruning state for a resume at most this often (default 0: every round)",
+        help="save pruning state for a resume at most this often (0: after every round; "
+        f"default {STATE_EVERY_S:g})",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--json", action="store_true", help="print the selections as JSON")

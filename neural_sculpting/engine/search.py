@@ -51,6 +51,7 @@ from neural_sculpting.engine.training import Evaluation, evaluate
 from neural_sculpting.store import arrays, checkpoint
 from neural_sculpting.store.records import Selection
 from neural_sculpting.study import paths
+from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.trial import Trial
 
@@ -139,7 +140,7 @@ class Search:
         device: torch.device | str = "cpu",
         data: TaskData | None = None,
         show_progress: bool = False,
-        state_every_s: float = 10.0,
+        state_every_s: float = STATE_EVERY_S,
         memory_budget_bytes: float | None = None,
     ) -> None:
         if not trials:

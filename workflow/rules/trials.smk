@@ -36,9 +36,10 @@ for cell in PLAN.search_cells():
             sculpt=SCULPT,
             trials=cell.trials_json,
             device=PLAN.run.device,
+            state_every=PLAN.run.state_every,
         shell:
             "{params.sculpt} search --trial {params.trials:q} --device {params.device} "
-            "--threads {threads} > {log:q} 2>&1"
+            "--threads {threads} --state-every {params.state_every} > {log:q} 2>&1"
 
 
 # An MNIST trial's search (Sec. 5.5) holds dozens of 1568-input networks at once, in lane groups
@@ -67,6 +68,7 @@ rule search_mnist:
         sculpt=SCULPT,
         trial=trial_json,
         device=PLAN.run.device,
+        state_every=PLAN.run.state_every,
         # 80% of the job's memory for lanes on CPU; on a GPU the engine measures free memory.
         budget=lambda wildcards, resources: (
             ""
@@ -75,7 +77,7 @@ rule search_mnist:
         ),
     shell:
         "{params.sculpt} search --trial {params.trial:q} --device {params.device} "
-        "--threads {threads} {params.budget} > {log:q} 2>&1"
+        "--threads {threads} --state-every {params.state_every} {params.budget} > {log:q} 2>&1"
 
 
 # One detection job per cell and analysis: NumPy, SciPy and networkx only (no torch, no
