@@ -91,7 +91,7 @@ class Cell:
 
 
 def cell_key(trial: Trial) -> str:
-    return str(Path(trial.key).parent)
+    return paths.cell_of(trial.key)
 
 
 class Plan:

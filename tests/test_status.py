@@ -32,7 +32,7 @@ def results(tmp_path, monkeypatch) -> tuple[Path, list]:
     # A kill during edge pruning leaves the round's state file and no edges or selection.
     with monkeypatch.context() as patch:
         patch.setattr(checkpoint, "remove_state", lambda *args: None)
-        assert main(["search", "--trial", killed.to_json(), "--quiet"]) == 0
+        assert main(["search", "--trial", killed.to_json(), "--quiet", "--state-every", "0"]) == 0
     folder = paths.trial_dir(killed.key)
     for stage in ("edges", "selected"):
         for path in paths.stage_files(folder, stage):
@@ -51,7 +51,20 @@ def test_status_counts_done_in_progress_and_pending_trials(results, capsys):
     assert "of 1 lanes pruning, density " in running[0]
     # Two trials left at the one finished search's 30 s, on two cores: 0.5 min.
     assert "time left: about 0.5 min of search for 2 trials on 2 core(s)" in "\n".join(out)
-    assert "tail -f results/logs/trials/<trial>/search.log" in out[-1]
+    assert "tail -f results/logs/cells/<cell>/search.log" in out[-1]
+
+
+def test_time_left_counts_a_cell_job_as_its_trials_share(results, capsys):
+    # Boolean trials are searched by cell: a cell job of 90 s for the cell's 3 trials is 30 s a
+    # trial, so the two trials left take 1 minute on one core.
+    folder, (done, _) = results
+    paths.benchmark_file("trials", done.key, "search.tsv").unlink()
+    bench = paths.benchmark_file("cells", paths.cell_of(done.key), "search.tsv")
+    bench.parent.mkdir(parents=True)
+    bench.write_text("s\th:m:s\tmax_rss\n90.0\t0:01:30\t100\n")
+    assert main(["status", "--configfile", str(folder / "config.yaml"), "--cores", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "time left: about 1.0 min of search for 2 trials on 1 core(s)" in out
 
 
 def test_status_of_a_finished_study(tmp_path, monkeypatch, capsys):

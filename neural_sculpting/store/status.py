@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,15 +83,25 @@ def trial_status(trial: Trial, root: Path | None = None) -> TrialStatus:
     return TrialStatus(trial, PENDING)
 
 
-def search_seconds(trial: Trial, root: Path | None = None) -> float | None:
-    """Wall seconds of the trial's search job, from its Snakemake benchmark file."""
-    path = paths.benchmark_file("trials", trial.key, "search.tsv", root=root)
+def _benchmark_seconds(path: Path) -> float | None:
     try:
         with open(path, newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
         return float(rows[-1]["s"])
     except (OSError, KeyError, ValueError, IndexError):
         return None
+
+
+def search_seconds(trial: Trial, root: Path | None = None, cell_size: int = 1) -> float | None:
+    """Wall seconds of the trial's search, from Snakemake's benchmark file: its own job's (MNIST
+    trials), or its share of its cell's job (Boolean trials: `cell_size` trials searched
+    together)."""
+    own = _benchmark_seconds(paths.benchmark_file("trials", trial.key, "search.tsv", root=root))
+    if own is not None:
+        return own
+    cell = paths.benchmark_file("cells", paths.cell_of(trial.key), "search.tsv", root=root)
+    seconds = _benchmark_seconds(cell)
+    return None if seconds is None else seconds / max(1, cell_size)
 
 
 def report(experiments: Sequence[Experiment], root: Path | None = None, cores: int = 1) -> str:
@@ -109,7 +120,15 @@ def report(experiments: Sequence[Experiment], root: Path | None = None, cores: i
     if running:
         lines += ["", "in progress:"] + [f"  {s.describe()}" for s in running]
     left = [s.trial for s in seen.values() if s.state != DONE]
-    times = [t for t in (search_seconds(s.trial, root) for s in seen.values()) if t is not None]
+    cell_sizes = Counter(paths.cell_of(key) for key in seen)
+    times = [
+        t
+        for t in (
+            search_seconds(s.trial, root, cell_sizes[paths.cell_of(s.trial.key)])
+            for s in seen.values()
+        )
+        if t is not None
+    ]
     lines.append("")
     if not left:
         lines.append("every trial is done")
@@ -122,6 +141,10 @@ def report(experiments: Sequence[Experiment], root: Path | None = None, cores: i
         )
     else:
         lines.append(f"time left: {len(left)} trials to search; no search has finished yet")
-    log = paths.log_file("trials", "<trial>", "search.log", root=root)
-    lines.append(f"a trial's progress: tail -f {log}")
+    log = paths.log_file("cells", "<cell>", "search.log", root=root)
+    mnist_log = paths.log_file("trials", "<trial>", "search.log", root=root)
+    lines.append(
+        f"a search's progress: tail -f {log} (a cell: a trial folder without its s<seed>; "
+        f"MNIST trials: {mnist_log})"
+    )
     return "\n".join(lines)

@@ -144,6 +144,11 @@ WILDCARD_CONSTRAINTS = {
 }
 
 
+def cell_of(key: str) -> str:
+    """The cell of a trial: its key without the seed (the trials one search job runs together)."""
+    return key.rsplit("/", 1)[0]
+
+
 def trial_dir(key: str, root: Path | None = None) -> Path:
     return (root or results_dir()) / "trials" / key
 
