@@ -15,7 +15,10 @@ report, printed as markdown, gives:
 3. the run's wall time (from the timestamps of the Snakemake log given with `--log`, else
    estimated from the benchmark files' modification times), the cores (`--cores`) and their
    utilisation, core-seconds / (wall x cores);
-4. the ten costliest search jobs.
+4. the seconds the searches' own stages took (dense training, unit and edge pruning: the CPU
+   seconds `cpu_s` of each trial's stage records), against all jobs' core-seconds: what the run
+   spent beyond the arithmetic (start-up, imports, files, detection, tables, figures);
+5. the ten costliest search jobs.
 
 Layouts understood under `benchmarks/`:
 
@@ -35,6 +38,7 @@ one line on stderr and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -147,6 +151,31 @@ def collect_jobs(results: Path) -> list[Job]:
         wall_s, cpu_s = read_benchmark(path)
         jobs.append(Job(rel, stage, unit or str(rel), trials, wall_s, cpu_s, path.stat().st_mtime))
     return jobs
+
+
+SEARCH_STAGES = ("dense", "units", "edges")
+
+
+def search_stage_seconds(results: Path, trials: Iterable[str]) -> tuple[float, int]:
+    """Seconds the searches' own stages took, summed over the given trials: each stage record's
+    CPU seconds (`cpu_s`, a cell's stage time shared by its trials), or its wall seconds
+    (`wall_s`) where a record made before `cpu_s` existed has none; and how many records gave
+    only wall seconds."""
+    total, wall_only = 0.0, 0
+    for trial in trials:
+        for stage in SEARCH_STAGES:
+            path = results / "trials" / trial / f"{stage}.json"
+            if not path.is_file():
+                continue
+            try:
+                record = json.loads(path.read_text())
+                seconds = record.get("cpu_s")
+                if seconds is None:
+                    seconds, wall_only = record.get("wall_s") or 0.0, wall_only + 1
+                total += float(seconds)
+            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                raise ReportError(f"{path}: unreadable stage record ({_first_line(exc)})") from None
+    return total, wall_only
 
 
 def all_trials(jobs: Iterable[Job]) -> frozenset[str]:
@@ -298,6 +327,16 @@ def render_report(
         usage = f"{100 * total['core_s'] / capacity:.1f} %" if capacity > 0 else "n/a"
         lines.append(f"- Cores: {cores}")
         lines.append(f"- Cores' utilisation, core-s / (wall x cores): {usage}")
+    searched = frozenset().union(*(job.trials for job in jobs if job.stage == "search"))
+    arithmetic, wall_only = search_stage_seconds(results, searched)
+    if total["core_s"] > 0:
+        rest = 100 * (1 - arithmetic / total["core_s"])
+        caveat = f" ({wall_only} older records gave wall seconds only)" if wall_only else ""
+        lines.append(
+            f"- The searches' own stages (dense, units, edges; their records' `cpu_s`): "
+            f"{arithmetic:,.1f} s of the jobs' {total['core_s']:,.1f} core-s{caveat}; the rest, "
+            f"{rest:.1f} %, is start-up, imports, files, detection, tables and figures"
+        )
     searches = costliest_searches(jobs)
     lines += ["", f"### The {TOP_SEARCH_JOBS} costliest search jobs", ""]
     lines.append(render_searches(searches) if len(searches) else "No search job.")

@@ -18,6 +18,7 @@ total      14 jobs                                          164.0               
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def write_benchmark(path: Path, wall_s: float, cpu_s: float, mtime: float | None
 def make_trial(results: Path, trial: str, selected: bool = True) -> None:
     folder = results / "trials" / trial
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "dense.json").write_text("{}")
+    (folder / "dense.json").write_text(json.dumps({"wall_s": 0.7, "cpu_s": 0.5}))
+    (folder / "edges.json").write_text(json.dumps({"wall_s": 3.0, "cpu_s": 2.0}))
     if selected:
         (folder / "selected.json").write_text("{}")
 
@@ -164,6 +166,9 @@ def test_report_text(results: Path, log: Path, capsys: pytest.CaptureFixture[str
     assert "- Run wall time: 100 s (0:01:40), from the Snakemake log" in out
     assert "- Cores: 2\n" in out
     assert "core-s / (wall x cores): 82.0 %" in out  # 164 / (100 x 2)
+    # Five searched trials with 0.5 CPU-s of dense training and 2 of edge pruning each.
+    assert "own stages (dense, units, edges; their records' `cpu_s`): 12.5 s of the jobs' " in out
+    assert "164.0 core-s; the rest, 92.4 %, is start-up" in out  # 1 - 12.5 / 164
 
 
 def test_costliest_searches(results: Path, capsys: pytest.CaptureFixture[str]) -> None:

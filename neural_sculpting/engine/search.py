@@ -126,6 +126,18 @@ def _progress_fn(progress: Progress):
     return show
 
 
+class _Clock:
+    """Wall and CPU seconds since it was made (CPU time is what a stage costs on a shared
+    machine; wall time also counts the waits for a core)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def spent(self, share: int = 1) -> tuple[float, float]:
+        """(wall, CPU) seconds so far, divided among `share` trials."""
+        return (time.perf_counter() - self.wall) / share, (time.process_time() - self.cpu) / share
+
+
 # --- the search ---------------------------------------------------------------------------------
 
 
@@ -206,12 +218,16 @@ class Search:
             return None
         return checkpoint.load_stage(run.out, stage, run.configs[stage])
 
-    def _save(self, run: _Run, stage: str, model: LaneMLP, lanes, wall_s: float, **extra) -> None:
+    def _save(
+        self, run: _Run, stage: str, model: LaneMLP, lanes, spent: tuple[float, float], **extra
+    ) -> None:
+        """Write a stage's files; `spent` is the (wall, CPU) seconds of the stage's share."""
         if run.out is None:
             return
         record = {
             "provenance": checkpoint.provenance(self.device),
-            "wall_s": wall_s,
+            "wall_s": spent[0],
+            "cpu_s": spent[1],
             "accuracy_measure": self.exp.pruning.accuracy_measure,
             **extra,
             "lanes": lanes,
@@ -267,13 +283,13 @@ class Search:
 
         todo = self._reuse("dense", self.runs, allowed, restore)
         if todo:
-            started = time.perf_counter()
+            clock = _Clock()
             keys = [(r.trial.seed, "init") for r in todo]
             model = LaneMLP.initialise(self.widths, keys, self.device)
             ev = self._train(
                 "dense", model, [r.task for r in todo], [(r.trial.seed, "dense") for r in todo]
             )
-            wall = (time.perf_counter() - started) / len(todo)
+            spent = clock.spent(len(todo))
             for i, run in enumerate(todo):
                 run.dense = model.select([i])
                 run.dense_accuracy = float(ev.accuracy[i])
@@ -285,9 +301,9 @@ class Search:
                     ),
                     "val_loss": float(ev.loss[i]),
                     "final_density": 1.0,
-                    "wall_s": wall,
+                    "wall_s": spent[0],
                 }
-                self._save(run, "dense", run.dense, [lane], wall)
+                self._save(run, "dense", run.dense, [lane], spent)
         threshold = self.exp.pruning.accuracy_threshold
         for run in self.runs:
             reached = run.dense_accuracy >= threshold
@@ -304,7 +320,7 @@ class Search:
         todo = self._reuse("units", runs, allowed, restore)
         if not todo:
             return
-        started = time.perf_counter()
+        clock = _Clock()
         models, schedules, tasks, spans = [], [], [], []
         for run in todo:
             state = None
@@ -331,14 +347,14 @@ class Search:
         hook = self._state_hook("units", todo, spans)
         model = self._prune("units", prune_units, model, tasks, schedules, hook, progress)
         progress.close()
-        wall = time.perf_counter() - started
+        spent = clock.spent(len(todo))
         for run, (a, b) in zip(todo, spans, strict=True):
             run.units = model.select(range(a, b))
             run.unit_lanes = [
                 lane_record(schedules[a + j], run.units, j, pu=pu) for j, pu in enumerate(run.pu)
             ]
             self._save(
-                run, "units", run.units, run.unit_lanes, wall / len(todo),
+                run, "units", run.units, run.unit_lanes, spent,
                 resumed_from_round=run.resumed.get("units"),
                 lane_groups=self.stage_groups["units"],
             )  # fmt: skip
@@ -385,7 +401,7 @@ class Search:
         todo = self._reuse("edges", runs, allowed, restore)
         if not todo:
             return
-        started = time.perf_counter()
+        clock = _Clock()
         resumed: dict[int, dict[str, Any]] = {}
         for i, run in enumerate(todo):
             if run.out is not None:
@@ -437,7 +453,7 @@ class Search:
         hook = self._state_hook("edges", todo, spans, extras)
         model = self._prune("edges", prune_edges, model, tasks, schedules, hook, progress)
         progress.close()
-        wall = time.perf_counter() - started
+        spent = clock.spent(len(todo))
         for run, (a, b), (lane_meta, starts) in zip(todo, spans, meta, strict=True):
             run.edges = model.select(range(a, b))
             run.edge_lanes = [
@@ -447,7 +463,7 @@ class Search:
                 for j, (pu, pe) in enumerate(lane_meta)
             ]
             self._save(
-                run, "edges", run.edges, run.edge_lanes, wall / len(todo),
+                run, "edges", run.edges, run.edge_lanes, spent,
                 resumed_from_round=run.resumed.get("edges"),
                 lane_groups=self.stage_groups["edges"],
             )  # fmt: skip
@@ -470,7 +486,9 @@ class Search:
             digest = (
                 None if run.out is None else arrays.save_selected(run.out, self._arrays(run, model))
             )
-            self._save(run, "selected", model, [record], 0.0, result=record, npz_sha256=digest)
+            self._save(
+                run, "selected", model, [record], (0.0, 0.0), result=record, npz_sha256=digest
+            )
 
     def _arrays_match(self, run: _Run, record: dict[str, Any]) -> bool:
         """Whether the selection's `selected.npz` (the analysis reads it) is there and its own:
