@@ -163,3 +163,89 @@ def test_a_requested_figure_the_config_cannot_make_stops_in_one_line(quickstart,
         quickstart.check_targets(["-n", "fig7", "--cores", "2"])
     quickstart.check_targets(["all_boolean", "results/quickstart/trials.csv"])
     paper.check_targets(list(registry.FIGURES))
+
+
+def test_every_boolean_trial_is_searched_by_one_cell_of_its_seeds(paper):
+    # Facts of the paper's config, counted from its trials: a cell is (graph, arch, training,
+    # search) and holds that setting's seeds, 4 each in this config.
+    boolean = [t for t in paper.trials.values() if t.dataset is None]
+    settings = {(t.graph, t.arch, t.train_key, t.search_key) for t in boolean}
+    cells = paper.search_cells()
+    assert len(cells) == len(settings) and len(boolean) == 4 * len(cells)
+    searched = [t.key for cell in cells for t in cell.trials]
+    assert sorted(searched) == sorted(t.key for t in boolean)  # each exactly once
+    for cell in cells:
+        assert len({(t.graph, t.hidden, t.train, t.search, t.pruning) for t in cell.trials}) == 1
+        assert [t.seed for t in cell.trials] == [0, 1, 2, 5]
+        outputs = cell.search_outputs()
+        assert len(outputs) == 3 * len(cell.trials) == len(set(outputs))
+    assert len({cell.rule for cell in cells}) == len(cells)  # unique rule names
+
+
+def test_every_detecting_trial_is_detected_once_per_analysis(paper):
+    expected = {(t.key, t.analysis) for e in paper.study.values() for t in e.trials if t.detects}
+    detected = [(t.key, cell.analysis) for cell in paper.detect_cells() for t in cell.trials]
+    assert sorted(detected) == sorted(expected)
+    for cell in paper.detect_cells():
+        inputs = paper.cell_inputs(cell)
+        assert all(str(paths.selected_npz(t.key)) in inputs for t in cell.trials)
+
+
+def test_a_cell_job_searches_its_trials_as_one_batch(tmp_path, monkeypatch):
+    config = {"experiments": {"e": {
+        "graphs": ["input_separable"], "widths": [8], "depths": [1], "seeds": [0, 3],
+        "pu": [70], "pe": [2.5], "dense_must_reach_threshold": False,
+        "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
+    }}}  # fmt: skip
+    plan = Plan.from_config(config)
+    (cell,) = plan.search_cells()
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "--trial", cell.trials_json, "--quiet"]) == 0
+    for trial in cell.trials:
+        selected = json.loads(paths.selected_json(trial.key).read_text())
+        assert selected["result"]["seed"] == trial.seed
+        assert paths.selected_npz(trial.key).is_file()
+    (detect,) = plan.detect_cells()
+    assert main(["detect", "--trial", detect.trials_json]) == 0
+    assert all(paths.score_json(t.key, t.analysis).is_file() for t in detect.trials)
+
+
+def test_trials_of_different_settings_are_not_searched_together(capsys):
+    config = {"experiments": {"e": {
+        "graphs": ["input_separable"], "widths": [8, 12], "depths": [1], "seeds": [0],
+        "pu": [70], "pe": [2.5], "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
+    }}}  # fmt: skip
+    trials = Plan.from_config(config).study["e"].trials
+    mixed = "[" + ",".join(t.to_json() for t in trials) + "]"
+    assert main(["search", "--trial", mixed, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "must share their architecture and settings" in err
+    assert main(["detect", "--trial", "[]"]) == 2
+    assert "no trial given" in capsys.readouterr().err
+
+
+def test_a_cell_job_recomputes_only_the_trial_whose_files_are_gone(tmp_path, monkeypatch):
+    config = {"experiments": {"e": {
+        "graphs": ["input_separable"], "widths": [8], "depths": [1], "seeds": [0, 3],
+        "pu": [50, 70], "pe": [2.5], "dense_must_reach_threshold": False,
+        "train": {"lr": 0.05, "batch_size": 8, "epochs": 3},
+    }}}  # fmt: skip
+    (cell,) = Plan.from_config(config).search_cells()
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "--trial", cell.trials_json, "--quiet"]) == 0
+    kept, lost = (paths.trial_dir(t.key) for t in cell.trials)
+    stages = ("dense", "units", "edges", "selected")
+    before = {
+        (folder, stage): (folder / f"{stage}.pt").read_bytes()
+        for folder in (kept, lost)
+        for stage in stages
+    }
+    written = {stage: (kept / f"{stage}.json").stat().st_mtime_ns for stage in stages}
+    for path in lost.iterdir():
+        path.unlink()
+    assert main(["search", "--trial", cell.trials_json, "--quiet"]) == 0
+    # The lost trial is computed again, bitwise as before; its sibling's files are not touched.
+    for stage in stages:
+        assert (lost / f"{stage}.pt").read_bytes() == before[(lost, stage)], stage
+        assert (kept / f"{stage}.pt").read_bytes() == before[(kept, stage)], stage
+        assert (kept / f"{stage}.json").stat().st_mtime_ns == written[stage], stage
