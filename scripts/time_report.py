@@ -15,9 +15,10 @@ report, printed as markdown, gives:
 3. the run's wall time (from the timestamps of the Snakemake log given with `--log`, else
    estimated from the benchmark files' modification times), the cores (`--cores`) and their
    utilisation, core-seconds / (wall x cores);
-4. the seconds the searches' own stages took (dense training, unit and edge pruning: the CPU
-   seconds `cpu_s` of each trial's stage records), against all jobs' core-seconds: what the run
-   spent beyond the arithmetic (start-up, imports, files, detection, tables, figures);
+4. the searches' own arithmetic: the CPU seconds (`cpu_s`) that the stage records (dense
+   training, unit and edge pruning) written by each search job hold, against the job's
+   core-seconds, and the whole run's core-seconds over that arithmetic (what the run spent on
+   start-up, imports, files, detection, tables and figures besides);
 5. the ten costliest search jobs.
 
 Layouts understood under `benchmarks/`:
@@ -156,26 +157,39 @@ def collect_jobs(results: Path) -> list[Job]:
 SEARCH_STAGES = ("dense", "units", "edges")
 
 
-def search_stage_seconds(results: Path, trials: Iterable[str]) -> tuple[float, int]:
-    """Seconds the searches' own stages took, summed over the given trials: each stage record's
-    CPU seconds (`cpu_s`, a cell's stage time shared by its trials), or its wall seconds
-    (`wall_s`) where a record made before `cpu_s` existed has none; and how many records gave
-    only wall seconds."""
-    total, wall_only = 0.0, 0
-    for trial in trials:
+def job_arithmetic(results: Path, job: Job) -> float | None:
+    """CPU seconds a search job spent in the searches' own stages (dense, units, edges): the
+    `cpu_s` of its trials' stage records written while it ran (records it only loaded were
+    computed by an earlier job). None where such a record has no `cpu_s` (written before it
+    existed)."""
+    started, ended = job.mtime - job.wall_s - 1.0, job.mtime + 1.0
+    total = 0.0
+    for trial in job.trials:
         for stage in SEARCH_STAGES:
             path = results / "trials" / trial / f"{stage}.json"
-            if not path.is_file():
+            if not path.is_file() or not started <= path.stat().st_mtime <= ended:
                 continue
             try:
-                record = json.loads(path.read_text())
-                seconds = record.get("cpu_s")
-                if seconds is None:
-                    seconds, wall_only = record.get("wall_s") or 0.0, wall_only + 1
-                total += float(seconds)
-            except (OSError, ValueError, TypeError, AttributeError) as exc:
+                seconds = json.loads(path.read_text()).get("cpu_s")
+            except (OSError, ValueError, AttributeError) as exc:
                 raise ReportError(f"{path}: unreadable stage record ({_first_line(exc)})") from None
-    return total, wall_only
+            if seconds is None:
+                return None
+            total += float(seconds)
+    return total
+
+
+def arithmetic_share(results: Path, jobs: Sequence[Job]) -> tuple[int, float, float]:
+    """Over the search jobs whose stage records carry CPU seconds: (jobs, their core-seconds,
+    the core-seconds of their searches' own stages)."""
+    measured, core_s, arithmetic = 0, 0.0, 0.0
+    for job in jobs:
+        if job.stage != "search":
+            continue
+        seconds = job_arithmetic(results, job)
+        if seconds is not None:
+            measured, core_s, arithmetic = measured + 1, core_s + job.cpu_s, arithmetic + seconds
+    return measured, core_s, arithmetic
 
 
 def all_trials(jobs: Iterable[Job]) -> frozenset[str]:
@@ -327,16 +341,19 @@ def render_report(
         usage = f"{100 * total['core_s'] / capacity:.1f} %" if capacity > 0 else "n/a"
         lines.append(f"- Cores: {cores}")
         lines.append(f"- Cores' utilisation, core-s / (wall x cores): {usage}")
-    searched = frozenset().union(*(job.trials for job in jobs if job.stage == "search"))
-    arithmetic, wall_only = search_stage_seconds(results, searched)
-    if total["core_s"] > 0:
-        rest = 100 * (1 - arithmetic / total["core_s"])
-        caveat = f" ({wall_only} older records gave wall seconds only)" if wall_only else ""
-        lines.append(
-            f"- The searches' own stages (dense, units, edges; their records' `cpu_s`): "
-            f"{arithmetic:,.1f} s of the jobs' {total['core_s']:,.1f} core-s{caveat}; the rest, "
-            f"{rest:.1f} %, is start-up, imports, files, detection, tables and figures"
-        )
+    measured, measured_core_s, arithmetic = arithmetic_share(results, jobs)
+    if measured and arithmetic > 0:
+        share = arithmetic / measured_core_s
+        search_core_s = stages.loc["search", "core_s"]
+        ratio = total["core_s"] / (search_core_s * share)
+        lines += [
+            f"- The searches' own arithmetic (dense, units, edges; the CPU seconds their stage "
+            f"records hold): {arithmetic:,.1f} of the {measured_core_s:,.1f} core-s of the "
+            f"{measured} search jobs that timed it, {100 * share:.1f} %",
+            f"- The run's core-seconds over its arithmetic (search core-s x that share): "
+            f"{ratio:.2f}x (start-up, imports, files, detection, tables and figures are the "
+            f"rest; Snakemake's own process is not in the benchmark files)",
+        ]
     searches = costliest_searches(jobs)
     lines += ["", f"### The {TOP_SEARCH_JOBS} costliest search jobs", ""]
     lines.append(render_searches(searches) if len(searches) else "No search job.")

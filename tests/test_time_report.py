@@ -166,9 +166,13 @@ def test_report_text(results: Path, log: Path, capsys: pytest.CaptureFixture[str
     assert "- Run wall time: 100 s (0:01:40), from the Snakemake log" in out
     assert "- Cores: 2\n" in out
     assert "core-s / (wall x cores): 82.0 %" in out  # 164 / (100 x 2)
-    # Five searched trials with 0.5 CPU-s of dense training and 2 of edge pruning each.
-    assert "own stages (dense, units, edges; their records' `cpu_s`): 12.5 s of the jobs' " in out
-    assert "164.0 core-s; the rest, 92.4 %, is start-up" in out  # 1 - 12.5 / 164
+    # Five searched trials whose records (written during their jobs) hold 0.5 CPU-s of dense
+    # training and 2 of edge pruning each: 12.5 of the three search jobs' 140 core-s.
+    assert (
+        "records hold): 12.5 of the 140.0 core-s of the 3 search jobs that timed it, 8.9 %" in out
+    )
+    # The whole run: 164 core-s over 140 x 12.5 / 140 = 12.5 s of arithmetic.
+    assert "over its arithmetic (search core-s x that share): 13.12x" in out
 
 
 def test_costliest_searches(results: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -268,3 +272,15 @@ def test_log_without_timestamps(results: Path, tmp_path: Path, capsys) -> None:
     status, out, err = run_main(capsys, str(results), "--log", str(log))
     assert (status, out) == (2, "")
     assert str(log) in err and "fewer than two" in err
+
+
+def test_arithmetic_counts_only_records_written_during_the_job(results: Path) -> None:
+    # A record older than its job was loaded, not computed, by it; a record without cpu_s makes
+    # the job unmeasured.
+    old = results / "trials" / CELL_A / "s0" / "edges.json"
+    os.utime(old, (old.stat().st_atime, old.stat().st_mtime - 3600))
+    jobs = time_report.collect_jobs(results)
+    (cell,) = [job for job in jobs if job.stage == "search" and job.unit == CELL_A]
+    assert time_report.job_arithmetic(results, cell) == pytest.approx(3 * 0.5 + 2 * 2.0)
+    (results / "trials" / CELL_A / "s1" / "dense.json").write_text(json.dumps({"wall_s": 1.0}))
+    assert time_report.job_arithmetic(results, cell) is None
