@@ -28,10 +28,12 @@ from neural_sculpting.analysis.module_detection import (
     merge_layers,
 )
 from neural_sculpting.analysis.unit_clustering import (
+    Clustering,
     agglomerative_cut,
     cluster_layer,
     cluster_layer_detailed,
     cut_sequence,
+    distance_matrix,
     merge_tree,
 )
 from neural_sculpting.study.hparams import HparamsError
@@ -383,7 +385,10 @@ def test_detection_imports_neither_torch_nor_scikit_learn() -> None:
     # Detection jobs start one process per cell of trials: importing torch and scikit-learn
     # would cost more than the detection itself.
     code = (
-        "import sys; import neural_sculpting.analysis.trial, neural_sculpting.cli.main; "
+        "import sys; import numpy as np; import neural_sculpting.analysis.trial, "
+        "neural_sculpting.cli.main; "
+        "from neural_sculpting.analysis.module_detection import detect_modules; "
+        "detect_modules([np.eye(4, dtype=bool), np.eye(4, dtype=bool)]); "
         "bad = [m for m in ('torch', 'sklearn') if m in sys.modules]; "
         "sys.exit(', '.join(bad) or None)"
     )
@@ -529,3 +534,85 @@ def test_one_tree_replayed_gives_every_cut_and_metric_of_the_per_k_computation(s
     for k in range(2, n):
         assert cuts[k] == agglomerative_cut(distance, k)
         assert metrics[k] == pytest.approx(modularity_metric(distance, cuts[k]), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- clustering choices
+
+
+@pytest.mark.parametrize("method", ["complete", "single", "average"])
+def test_each_linkage_builds_scikit_learns_tree(method) -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        f = rng.random((10, 6)) < 0.4
+        f[~f.any(axis=1), 0] = True
+        dist = cosine_distance_matrix(f)
+        model = AgglomerativeClustering(
+            n_clusters=2, metric="precomputed", linkage=method, compute_full_tree=True
+        ).fit(dist)
+        assert merge_tree(dist, method).tolist() == model.children_.tolist()
+
+
+def test_jaccard_and_euclidean_distances_by_hand() -> None:
+    f = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 0], [0, 1, 1]])
+    jaccard = distance_matrix(f, "jaccard")
+    assert jaccard[0, 1] == 0.5  # one shared of two present
+    assert jaccard[0, 3] == pytest.approx(2 / 3)  # one shared of three present
+    assert jaccard[1, 3] == 1.0 and jaccard[2, 0] == 1.0 and jaccard[2, 2] == 0.0
+    euclid = distance_matrix(f, "euclidean")
+    assert euclid[0, 1] == 1.0 and euclid[0, 3] == pytest.approx(math.sqrt(2))
+    assert euclid[2, 3] == pytest.approx(math.sqrt(2))
+
+
+CHOICES = [("average", "cosine"), ("complete", "jaccard"), ("single", "euclidean"),
+           ("ward", "euclidean")]  # fmt: skip
+
+
+def _noisy_groups() -> np.ndarray:
+    """Nine units in three groups; each unit reaches two of its group's three targets."""
+    f = np.zeros((9, 9), dtype=bool)
+    for u in range(9):
+        f[u, [3 * (u // 3) + c for c in range(3) if c != u % 3]] = True
+    return f
+
+
+@pytest.mark.parametrize(
+    "clustering",
+    [Clustering(linkage, distance, criterion) for linkage, distance in CHOICES
+     for criterion in ["modularity", "silhouette"]],
+    ids=lambda c: c.name,
+)  # fmt: skip
+def test_every_linkage_and_distance_finds_three_disjoint_groups(clustering) -> None:
+    # Three groups of three units with disjoint features, identical within a group (as units of
+    # one module often are), or each missing one of its group's targets.
+    same = np.repeat(np.eye(3, dtype=bool), 3, axis=0).repeat(2, axis=1)
+    for f in (same, _noisy_groups()):
+        entry = cluster_layer_detailed(f, clustering=clustering)
+        assert entry.chosen_k == 3
+        assert _partition([entry.labels]) == _partition([(0, 0, 0, 1, 1, 1, 2, 2, 2)])
+
+
+@pytest.mark.parametrize("criterion", ["silhouette", "calinski_harabasz", "davies_bouldin"])
+def test_an_index_scores_each_cut_and_picks_its_best(criterion) -> None:
+    # scikit-learn's index of each cut of the tree; the best by the index's direction, ties to
+    # the larger k; the separability tests only at the ends of the range (k = 2 or n - 1).
+    from sklearn import metrics
+
+    f = _noisy_groups()
+    entry = cluster_layer_detailed(f, clustering=Clustering(criterion=criterion))
+    cuts, _ = cut_sequence(cosine_distance_matrix(f))
+    if criterion == "silhouette":
+        values = [metrics.silhouette_score(cosine_distance_matrix(f), cuts[k],
+                                           metric="precomputed") for k in entry.ks]  # fmt: skip
+    else:
+        score = getattr(metrics, f"{criterion}_score")
+        values = [score(f.astype(float), cuts[k]) for k in entry.ks]
+    assert entry.metrics == pytest.approx(values, abs=1e-8)
+    best = min(values) if criterion == "davies_bouldin" else max(values)
+    ties = [k for k, v in zip(entry.ks, values, strict=True) if abs(v - best) < 1e-8]
+    assert entry.best_k == max(ties)
+    assert entry.used_tests == (entry.best_k in (2, 8))
+
+
+def test_ward_needs_euclidean_distances() -> None:
+    with pytest.raises(ValueError, match="ward linkage needs euclidean"):
+        Clustering("ward", "cosine")

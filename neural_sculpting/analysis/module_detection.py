@@ -31,7 +31,11 @@ from neural_sculpting.analysis.alive_units import (
     reachability_from_submasks,
     remove_dead_units,
 )
-from neural_sculpting.analysis.unit_clustering import LayerClustering, cluster_layer_detailed
+from neural_sculpting.analysis.unit_clustering import (
+    Clustering,
+    LayerClustering,
+    cluster_layer_detailed,
+)
 from neural_sculpting.study.hparams import DetectionSettings
 
 __all__ = [
@@ -238,10 +242,13 @@ def _module_edges(
 
 
 def detect_modules(
-    masks: Sequence[np.ndarray], settings: DetectionSettings | None = None
+    masks: Sequence[np.ndarray],
+    settings: DetectionSettings | None = None,
+    clustering: Clustering | None = None,
 ) -> ModuleDetection:
     """Find the modules of a pruned network given its 0/1 masks ([out, in] per weight layer),
-    with the default thresholds unless `settings` are given."""
+    with the default thresholds unless `settings` are given, and the paper's clustering (average
+    linkage, cosine distance, modularity metric) unless `clustering` says otherwise (Table 4)."""
     settings = settings or DetectionSettings()
     bool_masks = as_bool_masks(masks)
     alive = remove_dead_units(bool_masks)
@@ -253,7 +260,7 @@ def detect_modules(
     cluster_labels: list[tuple[int | None, ...]] = []
     for layer in range(n_layers):
         result = cluster_layer_detailed(
-            reachability_from_submasks(sub, layer), settings.modularity_threshold, layer
+            reachability_from_submasks(sub, layer), settings.modularity_threshold, layer, clustering
         )
         per_layer.append(result)
         row: list[int | None] = [None] * bool_masks[layer].shape[1]

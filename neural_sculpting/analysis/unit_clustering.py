@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import linkage
+from scipy.spatial.distance import pdist, squareform
 
 from neural_sculpting.analysis.alive_units import DetectionInputError
 from neural_sculpting.analysis.modularity import (
@@ -24,17 +25,79 @@ from neural_sculpting.analysis.modularity import (
 )
 
 __all__ = [
+    "Clustering",
     "LayerClustering",
     "agglomerative_cut",
     "cluster_layer",
     "cluster_layer_detailed",
     "cut_sequence",
+    "distance_matrix",
     "merge_tree",
 ]
 
 # M is compared after rounding, as the published code does, so that float noise cannot break
 # ties between k values (ties go to the larger k).
 METRIC_DECIMALS = 8
+
+LINKAGES = ("average", "complete", "single", "ward")
+DISTANCES = ("cosine", "jaccard", "euclidean")
+# Each criterion's better direction: the modularity metric and Davies-Bouldin are minimised.
+CRITERIA = {"modularity": -1, "silhouette": 1, "calinski_harabasz": 1, "davies_bouldin": -1}
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """How a layer's units are clustered (the choices of Appendix I.1, Table 4); the defaults
+    are the paper's: average linkage on cosine distances, k chosen by the modularity metric.
+
+    The criterion picks k among 2..n-1 on the cuts of one merge tree: the modularity metric
+    (lowest M), the silhouette index (highest, on the clustering's own distances), the
+    Calinski-Harabasz index (highest) or the Davies-Bouldin index (lowest), both of those on the
+    binary feature vectors (scikit-learn computes them with Euclidean geometry). Ties go to the
+    larger k. The separability tests decide the edge cases k = 1 and k = n: with the modularity
+    metric when the best k is 2 or n-1 or the best M is above the threshold; with an index,
+    which has no such threshold, when the best k is 2 or n-1.
+    """
+
+    linkage: str = "average"
+    distance: str = "cosine"
+    criterion: str = "modularity"
+
+    def __post_init__(self) -> None:
+        if self.linkage not in LINKAGES:
+            raise DetectionInputError(f"linkage must be one of {', '.join(LINKAGES)}")
+        if self.distance not in DISTANCES:
+            raise DetectionInputError(f"distance must be one of {', '.join(DISTANCES)}")
+        if self.criterion not in CRITERIA:
+            raise DetectionInputError(f"criterion must be one of {', '.join(CRITERIA)}")
+        if self.linkage == "ward" and self.distance != "euclidean":
+            raise DetectionInputError("ward linkage needs euclidean distances")
+
+    @property
+    def name(self) -> str:
+        return f"{self.linkage}-{self.distance}-{self.criterion}"
+
+
+def distance_matrix(features: np.ndarray, distance: str = "cosine") -> np.ndarray:
+    """Full symmetric n x n distance matrix of binary feature rows. Cosine and Jaccard distances
+    are undefined for all-zero rows: such a row is at distance 1 from every non-zero row and 0
+    from another all-zero row (see `cosine_distance_matrix`)."""
+    if distance == "cosine":
+        return cosine_distance_matrix(features)
+    x = np.asarray(features) != 0
+    n = x.shape[0]
+    if n < 2:
+        return np.zeros((n, n))
+    if distance == "euclidean":
+        return squareform(pdist(x.astype(float), metric="euclidean"))
+    zero = ~x.any(axis=1)
+    dist = np.ones((n, n))
+    nonzero = np.flatnonzero(~zero)
+    if nonzero.size >= 2:
+        dist[np.ix_(nonzero, nonzero)] = squareform(pdist(x[nonzero], metric="jaccard"))
+    dist[np.ix_(zero, zero)] = 0.0
+    np.fill_diagonal(dist, 0.0)
+    return dist
 
 
 @dataclass(frozen=True)
@@ -81,20 +144,20 @@ def _canonical(labels: np.ndarray) -> tuple[int, ...]:
     return tuple(order.setdefault(int(x), len(order)) for x in labels)
 
 
-def merge_tree(distance_matrix: np.ndarray) -> np.ndarray:
-    """The average-linkage merges of n units, [n - 1, 2] node ids (leaves 0..n-1, the i-th merge
-    makes node n + i), in merge order.
+def merge_tree(distances: np.ndarray, method: str = "average") -> np.ndarray:
+    """The merges of n units by `method` linkage, [n - 1, 2] node ids (leaves 0..n-1, the i-th
+    merge makes node n + i), in merge order.
 
-    This is SciPy's `linkage(method="average")` of the matrix's upper triangle, which is what
-    scikit-learn's `AgglomerativeClustering(metric="precomputed", linkage="average")` (the
-    authors' clustering) calls for its tree, so the merges, ties included, are theirs without
-    importing scikit-learn (a second of start-up per detection job)."""
-    dist = np.asarray(distance_matrix, dtype=float)
+    This is SciPy's `linkage` of the matrix's upper triangle, which is what scikit-learn's
+    `AgglomerativeClustering(metric="precomputed", linkage=method)` (the authors' clustering)
+    calls for its tree, so the merges, ties included, are theirs without importing scikit-learn
+    (a second of start-up per detection job). Ward's merges assume Euclidean distances."""
+    dist = np.asarray(distances, dtype=float)
     upper = dist[np.triu_indices(dist.shape[0], k=1)]
-    return linkage(upper, method="average")[:, :2].astype(int)
+    return linkage(upper, method=method)[:, :2].astype(int)
 
 
-def agglomerative_cut(distance_matrix: np.ndarray, k: int) -> tuple[int, ...]:
+def agglomerative_cut(distances: np.ndarray, k: int) -> tuple[int, ...]:
     """The k-cut of the average-linkage dendrogram: the state after exactly n - k merges.
 
     As scikit-learn cuts its full tree (by undoing the last k - 1 merges), the cut has exactly k
@@ -103,7 +166,7 @@ def agglomerative_cut(distance_matrix: np.ndarray, k: int) -> tuple[int, ...]:
     would compute, so the merge order (ties included) is the same; unlike ``metric="cosine"`` it
     also accepts all-zero feature rows. Labels are 0, 1, ... in order of first appearance.
     """
-    dist = np.asarray(distance_matrix, dtype=float)
+    dist = np.asarray(distances, dtype=float)
     if dist.ndim != 2 or dist.shape[0] != dist.shape[1]:
         raise DetectionInputError(f"distance matrix must be square, got shape {dist.shape}")
     n = dist.shape[0]
@@ -118,7 +181,7 @@ def agglomerative_cut(distance_matrix: np.ndarray, k: int) -> tuple[int, ...]:
 
 
 def cut_sequence(
-    distance_matrix: np.ndarray,
+    distances: np.ndarray, method: str = "average"
 ) -> tuple[dict[int, tuple[int, ...]], dict[int, float]]:
     """Every k-cut (k = 2..n-1) of one average-linkage tree, and the modularity metric M of each
     (unrounded): the same cuts and values as `agglomerative_cut` and `modularity_metric` per k.
@@ -130,11 +193,11 @@ def cut_sequence(
     where a clustering and a matrix product per k cost O(n^4): minutes for the hundreds of
     alive pixels of an MNIST network's input layer. (Building the tree itself is O(n^2) too.)
     """
-    dist = np.asarray(distance_matrix, dtype=float)
+    dist = np.asarray(distances, dtype=float)
     n = dist.shape[0]
     if n < 3:
         return {}, {}
-    children = merge_tree(dist)
+    children = merge_tree(dist, method)
     total = dist.sum()
     a = dist / total if total > 0 else np.zeros_like(dist)
     r = a.sum(axis=1)
@@ -161,16 +224,35 @@ def cut_sequence(
     return cuts, metrics
 
 
+def _index_scores(
+    criterion: str, features: np.ndarray, distances: np.ndarray, cuts: dict[int, tuple[int, ...]]
+) -> dict[int, float]:
+    """A cluster index of every cut (scikit-learn, imported only for these criteria)."""
+    from sklearn import metrics
+
+    points = features.astype(float)
+    if criterion == "silhouette":
+        return {k: metrics.silhouette_score(distances, cut, metric="precomputed")
+                for k, cut in cuts.items()}  # fmt: skip
+    score = getattr(metrics, f"{criterion}_score")
+    return {k: float(score(points, cut)) for k, cut in cuts.items()}
+
+
 def cluster_layer_detailed(
-    features: np.ndarray, modularity_threshold: float = -0.2, layer: int = 0
+    features: np.ndarray,
+    modularity_threshold: float = -0.2,
+    layer: int = 0,
+    clustering: Clustering | None = None,
 ) -> LayerClustering:
     """Cluster one layer's units and record how k was chosen (see :class:`LayerClustering`).
 
-    k = 2..n-1 are scored by the modularity metric; if the best k is 2 or n-1 or the best M is
-    strictly above the threshold, the separability tests may replace it by 1 (one module) or
-    n (all separate); if both fire the larger score wins, ties to one module. With n = 2 the
-    tests alone decide; n = 1 is one cluster.
+    By default (the paper's `Clustering`), k = 2..n-1 are scored by the modularity metric; if
+    the best k is 2 or n-1 or the best M is strictly above the threshold, the separability
+    tests may replace it by 1 (one module) or n (all separate); if both fire the larger score
+    wins, ties to one module. With n = 2 the tests alone decide; n = 1 is one cluster. Other
+    criteria choose k as `Clustering` says; `metrics` then holds the criterion's values.
     """
+    clustering = clustering or Clustering()
     f = np.asarray(features) != 0
     if f.ndim != 2:
         raise DetectionInputError(f"features must be 2-D, got shape {f.shape}")
@@ -180,10 +262,13 @@ def cluster_layer_detailed(
             layer, n, (), (), None, None, False, None, None, None, None, n, (0,) * n
         )
 
-    distance = cosine_distance_matrix(f)
-    cuts, raw_metrics = cut_sequence(distance)
+    distance = distance_matrix(f, clustering.distance)
+    cuts, raw_metrics = cut_sequence(distance, clustering.linkage)
     ks = tuple(range(2, n))
+    if clustering.criterion != "modularity" and cuts:
+        raw_metrics = _index_scores(clustering.criterion, f, distance, {k: cuts[k] for k in ks})
     metrics = tuple(float(np.round(raw_metrics[k], METRIC_DECIMALS)) for k in ks)
+    sign = CRITERIA[clustering.criterion]
 
     # The (n-1)-cut's only pair is the pair merged first; with n = 2 both tests use the pair.
     two_cut = cuts.get(2, (0, 1))
@@ -197,12 +282,15 @@ def cluster_layer_detailed(
     best_k: int | None = None
     best_metric: float | None = None
     for k, m in zip(ks, metrics, strict=True):
-        if best_metric is None or m <= best_metric:  # `<=`: ties go to the larger k
+        # `>=` on the signed value: ties go to the larger k.
+        if best_metric is None or sign * m >= sign * best_metric:
             best_k, best_metric = k, m
     if best_k is None:
         used_tests = True
     else:
-        used_tests = best_k in (2, n - 1) or best_metric > modularity_threshold
+        used_tests = best_k in (2, n - 1)
+        if clustering.criterion == "modularity":
+            used_tests = used_tests or best_metric > modularity_threshold
 
     chosen = best_k
     if used_tests:
