@@ -40,6 +40,12 @@ rule all:
         PLAN.all_targets(),
 
 
+# The appendix's tables and figures (Table 4), outside all_boolean so the main study costs the same.
+rule all_appendix:
+    input:
+        PLAN.appendix_targets(),
+
+
 rule all_mnist:
     input:
         PLAN.mnist_targets(),

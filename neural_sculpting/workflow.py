@@ -229,6 +229,15 @@ class Plan:
         """selected.json of the target's task's trials in the experiments it reads."""
         return [str(paths.selected_json(t.key)) for t in self._structural_trials(target)]
 
+    def clustering_inputs(self, target: str) -> list[str]:
+        """The selections of the detecting trials of the target's graphs in its experiments."""
+        graphs = set(registry.figure(target).graphs)
+        trials = {t.key: t for e in self._needed(target) for t in e.trials
+                  if t.detects and t.graph in graphs}  # fmt: skip
+        return [
+            str(path(key)) for key in trials for path in (paths.selected_json, paths.selected_npz)
+        ]
+
     def structural_seed(self, target: str) -> int:
         """Seed 1, as the authors' figures, where the experiments have it; else their lowest."""
         seeds = {t.seed for t in self._structural_trials(target)}
@@ -251,13 +260,18 @@ class Plan:
                 graph = registry.FIGURES[word].graph
                 raise PlanError(f"{word} needs trials of {graph}, which its experiments lack")
 
-    def available_figures(self, experiments: Iterable[Experiment]) -> list[str]:
-        """The paper figures whose experiments (and, for the structural ones, trials of their
-        task) the given experiments hold."""
+    def available_figures(
+        self, experiments: Iterable[Experiment], appendix: bool = False
+    ) -> list[str]:
+        """The paper figures (the main text's, or with `appendix` the appendix's) whose
+        experiments (and, for the structural ones, trials of their task) the given experiments
+        hold."""
         names = {e.name for e in experiments}
         targets = []
         for name, fig in registry.FIGURES.items():
-            if fig.kind == registry.DRAWING or not set(fig.experiments) <= names:
+            if fig.kind == registry.DRAWING or fig.appendix != appendix:
+                continue
+            if not set(fig.experiments) <= names:
                 continue
             if fig.kind == registry.STRUCTURAL and not self._structural_trials(name):
                 continue
@@ -284,6 +298,10 @@ class Plan:
             + self.available_figures(experiments)
         )
 
+    def appendix_targets(self) -> list[str]:
+        """The appendix's tables and figures whose experiments the config defines."""
+        return self.available_figures(self.study.values(), appendix=True)
+
     def all_targets(self) -> list[str]:
         experiments = list(self.study.values())
         return (
@@ -292,6 +310,7 @@ class Plan:
             + experiment_targets(experiments)
             + drawing_targets(experiments)
             + self.available_figures(experiments)
+            + self.appendix_targets()
         )
 
 

@@ -98,6 +98,22 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
         header = next(csv.reader(handle))
     assert header[:5] == ["graph", "depth", "trials", "successes", "rate"]
     assert fig7.with_suffix(".png").is_file() and fig7.with_suffix(".txt").is_file()
+    # Table 4 alone: detection rerun with every clustering choice on the same networks; its
+    # default choice (average, cosine, modularity) is the pipeline's own detection.
+    table4 = run_snakemake(
+        tmp_path, "table4", "--cores", "2", "--configfile", str(ROOT / "config" / "test.yaml")
+    )
+    assert table4.returncode == 0, table4.stderr[-3000:]
+    with (tmp_path / "results" / "figures" / "table4.csv").open() as handle:
+        choices = list(csv.DictReader(handle))
+    assert list(choices[0]) == ["linkage", "distance", "criterion", "trials", "successes",
+                                "rate", "ci_low", "ci_high", "paper_rate"]  # fmt: skip
+    assert len(choices) == 10 * 4  # Table 4's ten linkage-distance rows x four criteria
+    (default,) = [c for c in choices
+                  if (c["linkage"], c["distance"], c["criterion"]) == ("average", "cosine",
+                                                                        "modularity")]  # fmt: skip
+    matches = sum(t["structure_match"] == "True" for t in trials)
+    assert (default["trials"], default["successes"]) == (str(len(trials)), str(matches))
     # The report collects every table and figure in one page.
     report = run_snakemake(
         tmp_path, "all_boolean", "--configfile", str(ROOT / "config" / "test.yaml"),

@@ -75,7 +75,17 @@ def test_the_paper_study_offers_every_success_and_structural_figure(paper):
         Path(p).stem for p in paper.all_targets() if "/figures/" in p and "drawings" not in p
     }
     expected = set(registry.names(registry.SUCCESS)) | set(registry.names(registry.STRUCTURAL))
-    assert offered == expected
+    assert offered == expected | {"table4"}
+
+
+def test_appendix_targets_are_outside_all_boolean(paper):
+    # Table 4 reruns detection on the validation networks; all_boolean does not make it.
+    assert paper.appendix_targets() == [str(paths.figure("table4", "png"))]
+    assert not any("table4" in t for t in paper.boolean_targets())
+    inputs = paper.clustering_inputs("table4")
+    validation = [t for t in paper.study["validation"].trials if t.detects]
+    assert len(inputs) == 2 * len(validation) == 2 * 144
+    assert str(paths.selected_npz(validation[0].key)) in inputs
 
 
 def test_figure_inputs_follow_the_registry(paper):
@@ -95,7 +105,11 @@ def test_a_figure_whose_experiment_is_missing_names_both(quickstart):
 def test_the_command_line_offers_exactly_the_registered_figures():
     parser = build_parser()
     subcommands = parser._subparsers._group_actions[0].choices
-    for command, kind in (("paper-figure", registry.SUCCESS), ("structural", registry.STRUCTURAL)):
+    for command, kind in (
+        ("paper-figure", registry.SUCCESS),
+        ("structural", registry.STRUCTURAL),
+        ("clustering-table", registry.CLUSTERING),
+    ):
         (target,) = [a for a in subcommands[command]._actions if a.dest == "target"]
         assert tuple(target.choices) == registry.names(kind)
 

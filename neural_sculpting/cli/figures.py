@@ -1,4 +1,5 @@
-"""`sculpt paper-figure` and `sculpt structural`: the paper's figures of `figures.registry`.
+"""`sculpt paper-figure`, `sculpt structural` and `sculpt clustering-table`: the paper's figures
+of `figures.registry`.
 
 `sculpt paper-figure TARGET --trials CSV [--trials CSV ...] -o OUT` draws a success-rate figure
 (`paper_figures.py`) from trials tables; `sculpt structural TARGET --trials DIR ... -o FILE.png`
@@ -38,6 +39,15 @@ def _paper_figure(args: argparse.Namespace) -> int:
     table = read_trials(args.trials)
     rates = paper_figure(args.target, table, out_dir, name)
     print(f"{out_dir / name}.png: {args.target}, {len(rates)} rows in {name}.csv")
+    return 0
+
+
+def _clustering_table(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.clustering_choices import table4
+
+    out_dir, name = output_location(args.output, args.target)
+    rates = table4(args.trials, out_dir, name)
+    print(f"{out_dir / name}.png: {args.target}, {len(rates)} clustering choices in {name}.csv")
     return 0
 
 
@@ -93,6 +103,26 @@ def register(subparsers) -> None:
         help="the PNG; the PDF, CSV and caption .txt are written beside it",
     )
     parser.set_defaults(handler=_structural)
+
+    text = "Table 4: structure recovered per clustering choice, from trial folders"
+    parser = subparsers.add_parser("clustering-table", help=text, description=text)
+    parser.add_argument("target", choices=registry.names(registry.CLUSTERING), help="the table")
+    parser.add_argument(
+        "--trials",
+        nargs="+",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="trial folders (each with selected.json and selected.npz)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png",
+    )
+    parser.set_defaults(handler=_clustering_table)
 
 
 def _structural(args: argparse.Namespace) -> int:

@@ -9,14 +9,19 @@ Kinds:
 - `success`: success rates from the `trials.csv` of the experiments read (`paper_figures.py`);
 - `structural`: the structural tests of Sections 2-3 on the networks of the experiments read,
   trials of `graphs[0]` only (`structural_figures.py`), drawn as `plot` for one training regime;
-- `drawing`: the drawings of one MNIST experiment's networks, one per depth (Figs. 32-33).
+- `drawing`: the drawings of one MNIST experiment's networks, one per depth (Figs. 32-33);
+- `clustering`: module detection rerun with other clustering choices on the selected networks of
+  the experiments read (Table 4, `clustering_choices.py`).
+
+Appendix targets (`appendix`) belong to `all_appendix`, not `all_boolean`, so that the main study
+costs what it did.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUCCESS, STRUCTURAL, DRAWING = "success", "structural", "drawing"
+SUCCESS, STRUCTURAL, DRAWING, CLUSTERING = "success", "structural", "drawing", "clustering"
 
 # The training regimes of the structural tests (Sec. 2-3) and the search modes that give them.
 DENSE, EDGE, UNIT_EDGE = "dense", "edge-pruned", "unit-edge-pruned"
@@ -42,6 +47,7 @@ class Figure:
     caption: str
     plot: str | None = None  # structural: table | heatmap | n90 | ttests
     regime: str | None = None  # structural: the training regime shown (table1: all)
+    appendix: bool = False  # made by all_appendix, not all_boolean
 
     @property
     def graph(self) -> str:
@@ -119,6 +125,11 @@ FIGURES: dict[str, Figure] = {
             "fig13b", SUCCESS, ("mnist_hierarchical",), ("mnist_hierarchical",),
             "hierarchical MNIST task: input-separable modules, three output modules, middle "
             "layers, by depth",
+        ),
+        Figure(
+            "table4", CLUSTERING, ("validation",), VALIDATION_GRAPHS,
+            "structure recovered per clustering choice: linkage x distance x criterion for k",
+            appendix=True,
         ),
         Figure(
             "fig32", DRAWING, ("mnist_two_digits",), ("mnist_two_digits",),

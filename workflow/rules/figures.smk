@@ -71,9 +71,46 @@ rule structural_figure:
         "-o {output.png:q} > {log:q} 2>&1"
 
 
+# Table 4 (Appendix I.1): detection rerun with every clustering choice on the selected networks
+# of the experiments the target reads, all in one job (detection only: minutes).
+rule clustering_table:
+    input:
+        lambda wildcards: PLAN.clustering_inputs(wildcards.target),
+    output:
+        png=report(
+            str(paths.figure("{target}", "png")),
+            category="Appendix",
+            caption="../report/figure.rst",
+        ),
+        pdf=str(paths.figure("{target}", "pdf")),
+        csv=str(paths.figure("{target}", "csv")),
+        txt=str(paths.figure("{target}", "txt")),
+    log:
+        log_path("figures", "{target}.log"),
+    benchmark:
+        benchmark_path("figures", "{target}.tsv")
+    wildcard_constraints:
+        target="|".join(registry.names(registry.CLUSTERING)),
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        sculpt=SCULPT,
+        trials=lambda wildcards, input: " ".join(
+            shlex.quote(trial_dir_of(p)) for p in input if p.endswith(".json")
+        ),
+    shell:
+        "{params.sculpt} clustering-table {wildcards.target} --trials {params.trials} "
+        "-o {output.png:q} > {log:q} 2>&1"
+
+
 for _target in (
     *registry.names(registry.SUCCESS),
     *registry.names(registry.STRUCTURAL),
+    *registry.names(registry.CLUSTERING),
 ):
 
     rule:
