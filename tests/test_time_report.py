@@ -167,12 +167,28 @@ def test_report_text(results: Path, log: Path, capsys: pytest.CaptureFixture[str
     assert "- Cores: 2\n" in out
     assert "core-s / (wall x cores): 82.0 %" in out  # 164 / (100 x 2)
     # Five searched trials whose records (written during their jobs) hold 0.5 CPU-s of dense
-    # training and 2 of edge pruning each: 12.5 of the three search jobs' 140 core-s.
-    assert (
-        "records hold): 12.5 of the 140.0 core-s of the 3 search jobs that timed it, 8.9 %" in out
-    )
-    # The whole run: 164 core-s over 140 x 12.5 / 140 = 12.5 s of arithmetic.
-    assert "over its arithmetic (search core-s x that share): 13.12x" in out
+    # training and 2 of edge pruning each: 12.5 s over the three search jobs.
+    assert "records hold): 12.5 s over the 3 search jobs that timed it" in out
+    # No search job is under 15 s here, so no per-job overhead or estimate is given.
+    assert "beyond its arithmetic" not in out
+
+
+def test_the_overhead_of_a_search_job_comes_from_its_short_jobs(results: Path) -> None:
+    # A 10-s cell job (sampled every 0.5 s, so its CPU is exact) whose trials' records hold
+    # 2 x 2.5 CPU-s of arithmetic: 7 CPU-s - 5 = 2 s beyond it, the median of that one job.
+    cell = "input_separable/4-8-4/lr0.05-b8-e2/grid-00000000"
+    write_benchmark(results / "benchmarks" / "cells" / cell / "search.tsv", 10, 7)
+    for seed in (0, 1):
+        make_trial(results, f"{cell}/s{seed}")
+    spent = time_report.arithmetic(results, time_report.collect_jobs(results))
+    assert (spent.jobs, spent.short_jobs) == (4, 1)
+    assert spent.arithmetic_s == pytest.approx(12.5 + 5.0)
+    assert spent.overhead_s == pytest.approx(2.0)
+    # 17.5 + 2 x 4 jobs + the detection of those cells (cell A's 9 and trial s0/s1 of cell B's
+    # 2 + 1; cell B is old-layout: per trial) + graphs 2, datasets 3, tables 1, figures 5 and
+    # other 1.
+    detection = 9 + 2 + 1
+    assert spent.estimated_core_s == pytest.approx(17.5 + 8 + detection + 12)
 
 
 def test_costliest_searches(results: Path, capsys: pytest.CaptureFixture[str]) -> None:
