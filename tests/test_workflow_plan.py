@@ -75,13 +75,14 @@ def test_the_paper_study_offers_every_success_and_structural_figure(paper):
         Path(p).stem for p in paper.all_targets() if "/figures/" in p and "drawings" not in p
     }
     expected = set(registry.names(registry.SUCCESS)) | set(registry.names(registry.STRUCTURAL))
-    assert offered == expected | {"table4"}
+    assert offered == expected | {"table4", "fig38", "fig39", "fig40"}
 
 
 def test_appendix_targets_are_outside_all_boolean(paper):
     # Table 4 reruns detection on the validation networks; all_boolean does not make it.
-    assert paper.appendix_targets() == [str(paths.figure("table4", "png"))]
-    assert not any("table4" in t for t in paper.boolean_targets())
+    appendix = ["table4", "fig38", "fig39", "fig40"]
+    assert paper.appendix_targets() == [str(paths.figure(name, "png")) for name in appendix]
+    assert not any(name in t for t in paper.boolean_targets() for name in appendix)
     inputs = paper.clustering_inputs("table4")
     validation = [t for t in paper.study["validation"].trials if t.detects]
     assert len(inputs) == 2 * len(validation) == 2 * 144
@@ -109,6 +110,7 @@ def test_the_command_line_offers_exactly_the_registered_figures():
         ("paper-figure", registry.SUCCESS),
         ("structural", registry.STRUCTURAL),
         ("clustering-table", registry.CLUSTERING),
+        ("edge-cases", registry.EDGE_CASES),
     ):
         (target,) = [a for a in subcommands[command]._actions if a.dest == "target"]
         assert tuple(target.choices) == registry.names(kind)

@@ -1,5 +1,5 @@
-"""`sculpt paper-figure`, `sculpt structural` and `sculpt clustering-table`: the paper's figures
-of `figures.registry`.
+"""`sculpt paper-figure`, `structural`, `clustering-table` and `edge-cases`: the paper's figures of
+`figures.registry`.
 
 `sculpt paper-figure TARGET --trials CSV [--trials CSV ...] -o OUT` draws a success-rate figure
 (`paper_figures.py`) from trials tables; `sculpt structural TARGET --trials DIR ... -o FILE.png`
@@ -48,6 +48,15 @@ def _clustering_table(args: argparse.Namespace) -> int:
     out_dir, name = output_location(args.output, args.target)
     rates = table4(args.trials, out_dir, name)
     print(f"{out_dir / name}.png: {args.target}, {len(rates)} clustering choices in {name}.csv")
+    return 0
+
+
+def _edge_cases(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.edge_cases import edge_case_figure
+
+    out_dir, name = output_location(args.output, args.target)
+    metrics = edge_case_figure(args.target, args.trials, out_dir, name)
+    print(f"{out_dir / name}.png: {args.target}, {metrics['layer'].nunique()} layers")
     return 0
 
 
@@ -123,6 +132,21 @@ def register(subparsers) -> None:
         help="FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png",
     )
     parser.set_defaults(handler=_clustering_table)
+
+    text = "Figs. 38-40: a validation network's modules and the modularity metric against k"
+    parser = subparsers.add_parser("edge-cases", help=text, description=text)
+    parser.add_argument("target", choices=registry.names(registry.EDGE_CASES), help="the figure")
+    parser.add_argument(
+        "--trials", required=True, type=Path, metavar="CSV", help="the validation trials.csv"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png",
+    )
+    parser.set_defaults(handler=_edge_cases)
 
 
 def _structural(args: argparse.Namespace) -> int:

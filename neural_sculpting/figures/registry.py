@@ -11,7 +11,9 @@ Kinds:
   trials of `graphs[0]` only (`structural_figures.py`), drawn as `plot` for one training regime;
 - `drawing`: the drawings of one MNIST experiment's networks, one per depth (Figs. 32-33);
 - `clustering`: module detection rerun with other clustering choices on the selected networks of
-  the experiments read (Table 4, `clustering_choices.py`).
+  the experiments read (Table 4, `clustering_choices.py`);
+- `edge_cases`: one network of `graphs[0]` (3 hidden layers of width 24) drawn with its modules,
+  and the modularity metric against k per layer (Figs. 38-40, `edge_cases.py`).
 
 Appendix targets (`appendix`) belong to `all_appendix`, not `all_boolean`, so that the main study
 costs what it did.
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUCCESS, STRUCTURAL, DRAWING, CLUSTERING = "success", "structural", "drawing", "clustering"
+SUCCESS, STRUCTURAL, DRAWING = "success", "structural", "drawing"
+CLUSTERING, EDGE_CASES = "clustering", "edge_cases"
 
 # The training regimes of the structural tests (Sec. 2-3) and the search modes that give them.
 DENSE, EDGE, UNIT_EDGE = "dense", "edge-pruned", "unit-edge-pruned"
@@ -130,6 +133,16 @@ FIGURES: dict[str, Figure] = {
             "table4", CLUSTERING, ("validation",), VALIDATION_GRAPHS,
             "structure recovered per clustering choice: linkage x distance x criterion for k",
             appendix=True,
+        ),
+        *(
+            Figure(
+                name, EDGE_CASES, ("validation",), (graph,),
+                f"{graph}, 3 hidden layers of width 24: its modules, and M against k per layer",
+                appendix=True,
+            )
+            for name, graph in (
+                ("fig38", "reused"), ("fig39", "separable_reused"), ("fig40", "non_modular"),
+            )
         ),
         Figure(
             "fig32", DRAWING, ("mnist_two_digits",), ("mnist_two_digits",),

@@ -107,10 +107,43 @@ rule clustering_table:
         "-o {output.png:q} > {log:q} 2>&1"
 
 
+# Figs. 38-40 (Appendix I.2): one validation network drawn with its modules, and M against k.
+rule edge_case_figure:
+    input:
+        lambda wildcards: PLAN.figure_inputs(wildcards.target),
+    output:
+        png=report(
+            str(paths.figure("{target}", "png")),
+            category="Appendix",
+            caption="../report/figure.rst",
+        ),
+        pdf=str(paths.figure("{target}", "pdf")),
+        csv=str(paths.figure("{target}", "csv")),
+        txt=str(paths.figure("{target}", "txt")),
+    log:
+        log_path("figures", "{target}.log"),
+    benchmark:
+        benchmark_path("figures", "{target}.tsv")
+    wildcard_constraints:
+        target="|".join(registry.names(registry.EDGE_CASES)),
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        sculpt=SCULPT,
+    shell:
+        "{params.sculpt} edge-cases {wildcards.target} --trials {input:q} -o {output.png:q} "
+        "> {log:q} 2>&1"
+
+
 for _target in (
     *registry.names(registry.SUCCESS),
     *registry.names(registry.STRUCTURAL),
     *registry.names(registry.CLUSTERING),
+    *registry.names(registry.EDGE_CASES),
 ):
 
     rule:
