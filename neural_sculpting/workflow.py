@@ -254,11 +254,25 @@ class Plan:
             if word not in registry.FIGURES:
                 continue
             self._needed(word)  # raises PlanError naming the target and the experiment
-            if registry.FIGURES[word].kind == registry.STRUCTURAL and not self.structural_inputs(
-                word
-            ):
+            if not self._has_trials(word):
                 graph = registry.FIGURES[word].graph
                 raise PlanError(f"{word} needs trials of {graph}, which its experiments lack")
+
+    def _has_trials(self, target: str) -> bool:
+        """Whether the target's experiments hold the trials it draws: for a structural figure
+        its task's, for Figs. 38-40 a detecting trial of its task with 3 hidden layers of
+        width 24 (`edge_cases.py`)."""
+        kind = registry.FIGURES[target].kind
+        if kind == registry.STRUCTURAL:
+            return bool(self._structural_trials(target))
+        if kind == registry.EDGE_CASES:
+            graph = registry.FIGURES[target].graph
+            return any(
+                t.graph == graph and t.detects and t.hidden == registry.EDGE_CASE_HIDDEN
+                for e in self._needed(target)
+                for t in e.trials
+            )
+        return True
 
     def available_figures(
         self, experiments: Iterable[Experiment], appendix: bool = False
@@ -273,7 +287,7 @@ class Plan:
                 continue
             if not set(fig.experiments) <= names:
                 continue
-            if fig.kind == registry.STRUCTURAL and not self._structural_trials(name):
+            if not self._has_trials(name):
                 continue
             targets.append(str(paths.figure(name, "png")))
         return targets

@@ -265,3 +265,13 @@ def test_a_cell_job_recomputes_only_the_trial_whose_files_are_gone(tmp_path, mon
         assert (lost / f"{stage}.pt").read_bytes() == before[(lost, stage)], stage
         assert (kept / f"{stage}.pt").read_bytes() == before[(kept, stage)], stage
         assert (kept / f"{stage}.json").stat().st_mtime_ns == written[stage], stage
+
+
+def test_an_edge_case_figure_needs_its_network_in_the_config(quickstart, paper):
+    # The quick start has no validation experiment; a validation experiment without reused at
+    # 3 hidden layers of width 24 (the test config) cannot make fig38 either.
+    test = Plan.from_config(config_of("test.yaml"))
+    assert test.appendix_targets() == [str(paths.figure("table4", "png"))]
+    with pytest.raises(PlanError, match="fig38 needs trials of reused"):
+        test.check_targets(["fig38"])
+    paper.check_targets(["fig38", "fig39", "fig40", "table4"])

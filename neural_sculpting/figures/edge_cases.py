@@ -45,7 +45,7 @@ from neural_sculpting.figures.success_captions import figure_path, write_caption
 from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import load_task
 
-DEPTH, WIDTH = 3, 24
+DEPTH, WIDTH = len(registry.EDGE_CASE_HIDDEN), registry.EDGE_CASE_HIDDEN[0]
 PAPER_FIGURE = {"fig38": "Figure 38", "fig39": "Figure 39", "fig40": "Figure 40"}
 
 

@@ -30,6 +30,9 @@ CLUSTERING, EDGE_CASES = "clustering", "edge_cases"
 DENSE, EDGE, UNIT_EDGE = "dense", "edge-pruned", "unit-edge-pruned"
 REGIME_OF_MODE = {"dense": DENSE, "edge_only": EDGE, "grid": UNIT_EDGE, "paper": UNIT_EDGE}
 
+# The hidden widths of the network Figs. 38-40 show (3 hidden layers of width 24).
+EDGE_CASE_HIDDEN = (24, 24, 24)
+
 # The Boolean tasks of the paper's experiments (config/graphs/), by experiment.
 USES = (1, 2, 4, 6, 8)
 OVERLAPS = (0, 1, 2, 3, 4)
