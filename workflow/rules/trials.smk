@@ -39,7 +39,7 @@ for cell in PLAN.search_cells():
             state_every=PLAN.run.state_every,
         shell:
             "{params.sculpt} search --trial {params.trials:q} --device {params.device} "
-            "--threads {threads} --state-every {params.state_every} > {log:q} 2>&1"
+            "--threads {threads} --state-every {params.state_every:q} > {log:q} 2>&1"
 
 
 # An MNIST trial's search (Sec. 5.5) holds dozens of 1568-input networks at once, in lane groups
@@ -77,7 +77,7 @@ rule search_mnist:
         ),
     shell:
         "{params.sculpt} search --trial {params.trial:q} --device {params.device} "
-        "--threads {threads} --state-every {params.state_every} {params.budget} > {log:q} 2>&1"
+        "--threads {threads} --state-every {params.state_every:q} {params.budget} > {log:q} 2>&1"
 
 
 # One detection job per cell and analysis: NumPy, SciPy and networkx only (no torch, no
