@@ -20,6 +20,8 @@ for cell in PLAN.search_cells():
             cell.log("search"),
         benchmark:
             cell.benchmark("search")
+        # Searches are the long jobs: start them before the short ones that are ready too.
+        priority: 1
         # A cluster runs many cells in one job (profiles/slurm).
         group:
             "trials"
