@@ -1,7 +1,5 @@
 # Neural Sculpting as a workflow of cached stages: truth tables -> dense training -> unit pruning
 # -> edge pruning -> selection -> module detection and scoring -> tables -> figures.
-import threading
-
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -58,14 +56,7 @@ rule drawings:
         drawing_targets(PLAN.boolean),
 
 
-# Snakemake re-plans after each job-rate timespan with a threading.Timer, which Python would wait
-# for at exit (up to the profile's 10 s, see profiles/default): cancel it once the run is over.
-def cancel_replanning_timers():
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.cancel()
-
-
+# The run is over: no re-planning timer may keep it waiting (common.smk).
 onsuccess:
     cancel_replanning_timers()
 

@@ -2,6 +2,7 @@
 # and expanded once, the targets and each job's inputs), and how a job runs the library.
 import shlex
 import sys
+import threading
 
 from snakemake.settings.types import DeploymentMethod
 
@@ -40,3 +41,11 @@ def log_path(*parts):
 
 def benchmark_path(*parts):
     return str(paths.benchmark_file(*parts))
+
+
+def cancel_replanning_timers():
+    """Snakemake re-plans after each job-rate timespan with a threading.Timer, which Python would
+    wait for at exit (up to the profile's 10 s, see profiles/default): cancel them."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
