@@ -226,8 +226,13 @@ class Plan:
         return list(trials.values())
 
     def structural_inputs(self, target: str) -> list[str]:
-        """selected.json of the target's task's trials in the experiments it reads."""
-        return [str(paths.selected_json(t.key)) for t in self._structural_trials(target)]
+        """The selections (selected.json and the selected.npz the figures read) of the target's
+        task's trials in the experiments it reads."""
+        return [
+            str(path(t.key))
+            for t in self._structural_trials(target)
+            for path in (paths.selected_json, paths.selected_npz)
+        ]
 
     def clustering_inputs(self, target: str) -> list[str]:
         """The selections of the detecting trials of the target's graphs in its experiments."""

@@ -94,6 +94,8 @@ def test_figure_inputs_follow_the_registry(paper):
     # fig4b reads the reused trials of two experiments, each trial once.
     inputs = paper.structural_inputs("fig4b")
     assert len(inputs) == len(set(inputs)) and all("/reused/" in p for p in inputs)
+    # The figures read each trial's arrays, so a trial folder without them is made again.
+    assert sum(p.endswith("selected.npz") for p in inputs) == len(inputs) // 2
     assert paper.structural_seed("fig4b") == 1
     assert len(paper.drawing_figure_inputs("fig33")) == 4  # 2-5 hidden layers
 

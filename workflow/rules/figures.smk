@@ -63,7 +63,7 @@ rule structural_figure:
     params:
         sculpt=SCULPT,
         trials=lambda wildcards, input: " ".join(
-            shlex.quote(trial_dir_of(p)) for p in input
+            shlex.quote(trial_dir_of(p)) for p in input if p.endswith(".json")
         ),
         seed=lambda wildcards: PLAN.structural_seed(wildcards.target),
     shell:
