@@ -21,6 +21,7 @@ __all__ = [
     "modularity_metric",
     "separability_tests",
     "separate_test",
+    "set_distance_matrix",
     "single_test",
 ]
 
@@ -49,6 +50,12 @@ def cosine_distance_matrix(features: np.ndarray) -> np.ndarray:
     x = np.asarray(features, dtype=float)
     if x.ndim != 2:
         raise ModularityInputError(f"features must be 2-D, got shape {x.shape}")
+    return set_distance_matrix(x, "cosine")
+
+
+def set_distance_matrix(x: np.ndarray, metric: str) -> np.ndarray:
+    """`pdist` with `metric` (cosine or jaccard, undefined for all-zero rows) as a full matrix,
+    all-zero rows at distance 1 from every other row and 0 from each other."""
     n = x.shape[0]
     if n < 2:
         return np.zeros((n, n))
@@ -56,7 +63,7 @@ def cosine_distance_matrix(features: np.ndarray) -> np.ndarray:
     dist = np.ones((n, n))
     nonzero = np.flatnonzero(~zero)
     if nonzero.size >= 2:
-        dist[np.ix_(nonzero, nonzero)] = squareform(pdist(x[nonzero], metric="cosine"))
+        dist[np.ix_(nonzero, nonzero)] = squareform(pdist(x[nonzero], metric=metric))
     dist[np.ix_(zero, zero)] = 0.0
     np.fill_diagonal(dist, 0.0)
     return dist

@@ -22,6 +22,7 @@ from neural_sculpting.analysis.alive_units import DetectionInputError
 from neural_sculpting.analysis.modularity import (
     cosine_distance_matrix,
     separability_tests,
+    set_distance_matrix,
 )
 
 __all__ = [
@@ -85,19 +86,10 @@ def distance_matrix(features: np.ndarray, distance: str = "cosine") -> np.ndarra
     if distance == "cosine":
         return cosine_distance_matrix(features)
     x = np.asarray(features) != 0
-    n = x.shape[0]
-    if n < 2:
-        return np.zeros((n, n))
     if distance == "euclidean":
-        return squareform(pdist(x.astype(float), metric="euclidean"))
-    zero = ~x.any(axis=1)
-    dist = np.ones((n, n))
-    nonzero = np.flatnonzero(~zero)
-    if nonzero.size >= 2:
-        dist[np.ix_(nonzero, nonzero)] = squareform(pdist(x[nonzero], metric="jaccard"))
-    dist[np.ix_(zero, zero)] = 0.0
-    np.fill_diagonal(dist, 0.0)
-    return dist
+        n = x.shape[0]
+        return squareform(pdist(x.astype(float))) if n >= 2 else np.zeros((n, n))
+    return set_distance_matrix(x, "jaccard")
 
 
 @dataclass(frozen=True)

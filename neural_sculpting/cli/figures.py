@@ -60,13 +60,38 @@ def _edge_cases(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    """Add the `paper-figure` and `structural` subcommands to `sculpt`'s subparsers."""
-    parser = subparsers.add_parser(
-        "paper-figure",
-        help="draw one of the paper's success-rate figures from trials.csv",
+OUTPUT_HELP = "FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png"
+TRIAL_DIRS_HELP = "trial folders (each with selected.json and selected.npz)"
+
+
+def _figure_parser(
+    subparsers, name: str, kind: str, text: str, what: str = "the figure", png_only: bool = False
+):
+    """A subcommand drawing one target of `kind`, with its `-o/--output`."""
+    parser = subparsers.add_parser(name, help=text, description=text)
+    parser.add_argument("target", choices=registry.names(kind), help=what)
+    if png_only:
+        parser.add_argument(
+            "-o", "--output", required=True, type=Path, metavar="FILE.png",
+            help="the PNG; the PDF, CSV and caption .txt are written beside it",
+        )  # fmt: skip
+    else:
+        parser.add_argument("-o", "--output", required=True, type=Path, help=OUTPUT_HELP)
+    return parser
+
+
+def _trial_dirs(parser) -> None:
+    parser.add_argument(
+        "--trials", nargs="+", required=True, type=Path, metavar="DIR", help=TRIAL_DIRS_HELP
     )
-    parser.add_argument("target", choices=registry.names(registry.SUCCESS), help="the figure")
+
+
+def register(subparsers) -> None:
+    """Add the `paper-figure`, `structural`, `clustering-table` and `edge-cases` subcommands."""
+    parser = _figure_parser(
+        subparsers, "paper-figure", registry.SUCCESS,
+        "draw one of the paper's success-rate figures from trials.csv",
+    )  # fmt: skip
     parser.add_argument(
         "--trials",
         action="append",
@@ -75,76 +100,35 @@ def register(subparsers) -> None:
         metavar="CSV",
         help="a trials.csv; repeat to pool experiments (fig8 needs reuse_sweep's)",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        type=Path,
-        help="FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png",
-    )
     parser.set_defaults(handler=_paper_figure)
 
-    text = "structural-test figures (Table 1, Figs. 1b-4b, 35, 36) from trial folders"
-    parser = subparsers.add_parser("structural", help=text, description=text)
-    parser.add_argument(
-        "target", choices=registry.names(registry.STRUCTURAL), help="which table or figure"
-    )
-    parser.add_argument(
-        "--trials",
-        nargs="+",
-        required=True,
-        type=Path,
-        metavar="DIR",
-        help="trial folders (each with selected.pt and selected.json)",
-    )
+    parser = _figure_parser(
+        subparsers, "structural", registry.STRUCTURAL,
+        "structural-test figures (Table 1, Figs. 1b-4b, 35, 36) from trial folders",
+        "which table or figure", png_only=True,
+    )  # fmt: skip
+    _trial_dirs(parser)
     parser.add_argument(
         "--seed",
         type=int,
         default=1,
         help="seed of the single-network and per-seed figures (default 1, as the authors')",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        type=Path,
-        metavar="FILE.png",
-        help="the PNG; the PDF, CSV and caption .txt are written beside it",
-    )
     parser.set_defaults(handler=_structural)
 
-    text = "Table 4: structure recovered per clustering choice, from trial folders"
-    parser = subparsers.add_parser("clustering-table", help=text, description=text)
-    parser.add_argument("target", choices=registry.names(registry.CLUSTERING), help="the table")
-    parser.add_argument(
-        "--trials",
-        nargs="+",
-        required=True,
-        type=Path,
-        metavar="DIR",
-        help="trial folders (each with selected.json and selected.npz)",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        type=Path,
-        help="FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png",
-    )
+    parser = _figure_parser(
+        subparsers, "clustering-table", registry.CLUSTERING,
+        "Table 4: structure recovered per clustering choice, from trial folders", "the table",
+    )  # fmt: skip
+    _trial_dirs(parser)
     parser.set_defaults(handler=_clustering_table)
 
-    text = "Figs. 38-40: a validation network's modules and the modularity metric against k"
-    parser = subparsers.add_parser("edge-cases", help=text, description=text)
-    parser.add_argument("target", choices=registry.names(registry.EDGE_CASES), help="the figure")
+    parser = _figure_parser(
+        subparsers, "edge-cases", registry.EDGE_CASES,
+        "Figs. 38-40: a validation network's modules and the modularity metric against k",
+    )  # fmt: skip
     parser.add_argument(
         "--trials", required=True, type=Path, metavar="CSV", help="the validation trials.csv"
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        type=Path,
-        help="FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png",
     )
     parser.set_defaults(handler=_edge_cases)
 
