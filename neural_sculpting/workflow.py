@@ -181,10 +181,6 @@ class Plan:
             return [str(trial.dataset.path)]
         return [str(paths.graph_file(trial.graph))]
 
-    def task_file(self, wildcards: Mapping[str, str]) -> str:
-        """The file defining a trial's task and its ground truth (detection scores against it)."""
-        return str(task_path(self.trial(wildcards).graph))
-
     def graph_pattern(self, mnist: bool) -> str:
         """A wildcard constraint matching the study's task names of one kind (MNIST or not), so
         that the search rule of that kind makes their trials."""

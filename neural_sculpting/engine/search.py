@@ -48,7 +48,7 @@ from neural_sculpting.engine.stage_records import (
     task_sha256,
 )
 from neural_sculpting.engine.training import Evaluation, evaluate
-from neural_sculpting.store import arrays, checkpoint
+from neural_sculpting.store import arrays, atomic, checkpoint
 from neural_sculpting.store.records import Selection
 from neural_sculpting.study import paths
 from neural_sculpting.study.defaults import STATE_EVERY_S
@@ -494,7 +494,7 @@ class Search:
         """Whether the selection's `selected.npz` (the analysis reads it) is there and its own:
         files written before it existed are completed by selecting again."""
         path = paths.selected_npz_file(run.out)
-        return path.is_file() and record.get("npz_sha256") == arrays.sha256(path)
+        return path.is_file() and record.get("npz_sha256") == atomic.file_sha256(path)
 
     def _arrays(self, run: _Run, model: LaneMLP) -> arrays.SelectedArrays:
         """The selected lane's masks and weights, and the masks of the edge lanes tied with it."""

@@ -11,7 +11,6 @@ match is never used.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +41,6 @@ class SelectedArrays:
         return [[m[i] for m in self.tied_masks] for i in range(len(self.tied_lanes))]
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def save_selected(folder: Path, arrays: SelectedArrays) -> str:
     """Write `selected.npz` atomically; returns its SHA-256 for the record."""
     content: dict[str, np.ndarray] = {}
@@ -59,7 +54,7 @@ def save_selected(folder: Path, arrays: SelectedArrays) -> str:
     path = paths.selected_npz_file(folder)
     with atomic.atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, **content)
-    return sha256(path)
+    return atomic.file_sha256(path)
 
 
 def _layers(stored, prefix: str) -> list[np.ndarray]:
@@ -74,7 +69,7 @@ def load_selected(folder: Path, expected_sha256: str | None) -> SelectedArrays:
     path = paths.selected_npz_file(folder)
     if not path.is_file():
         raise ArraysError(f"{path}: missing")
-    if expected_sha256 is None or sha256(path) != expected_sha256:
+    if expected_sha256 is None or atomic.file_sha256(path) != expected_sha256:
         raise ArraysError(f"{path}: checksum differs from its record")
     try:
         with np.load(path, allow_pickle=False) as stored:

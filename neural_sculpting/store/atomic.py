@@ -10,6 +10,7 @@ leaves a file that looks finished.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -63,3 +64,12 @@ def write_text(path: Path | str, text: str) -> None:
 
 def write_json(path: Path | str, data: Any) -> None:
     write_text(path, json.dumps(data, indent=1, sort_keys=False) + "\n")
+
+
+def file_sha256(path: Path | str) -> str:
+    """The SHA-256 of a file (records hold it, so that a file that is not theirs is never used)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -23,7 +23,6 @@ file is reported with one line naming it and recomputed, never used.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import platform
 import subprocess
@@ -35,6 +34,7 @@ import numpy as np
 import torch
 
 from neural_sculpting.store import atomic
+from neural_sculpting.store.atomic import file_sha256
 from neural_sculpting.study import paths
 
 FORMAT = 1
@@ -51,14 +51,6 @@ def atomic_torch_save(obj: Any, path: Path, durable: bool = True) -> None:
 
 def torch_load(path: Path) -> Any:
     return torch.load(path, map_location="cpu", weights_only=True)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def report_unreadable(path: Path, why: str) -> None:
