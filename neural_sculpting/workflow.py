@@ -202,6 +202,26 @@ class Plan:
                 files.append(str(paths.score_json(trial.key, trial.analysis)))
         return files
 
+    def experiment_pattern(self, scored: bool) -> str:
+        """A wildcard constraint matching the experiments whose trials are scored (their table job
+        also draws their summary figure) or those whose trials are not."""
+        names = sorted(
+            e.name for e in self.study.values() if any(t.detects for t in e.trials) == scored
+        )
+        return "|".join(names) if names else "(?!)"
+
+    def drawing_inputs(self, experiment: str, graph: str, depth: int) -> list[str]:
+        """What a cell's drawing is chosen from: the records of the experiment's trials of that
+        graph and depth (not trials.csv, so the drawing runs beside the table job)."""
+        files = []
+        for trial in self._experiment(experiment, "its drawings").trials:
+            if trial.graph == graph and trial.depth == int(depth) and trial.detects:
+                files.append(str(paths.selected_json(trial.key)))
+                files.append(str(paths.score_json(trial.key, trial.analysis)))
+        if not files:
+            raise PlanError(f"{experiment} has no scored trial of {graph} with {depth} layers")
+        return files
+
     # --- figures --------------------------------------------------------------------------------
 
     def _experiment(self, name: str, target: str) -> Experiment:

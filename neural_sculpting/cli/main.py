@@ -124,9 +124,22 @@ def _graph_structure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _graph_files(args: argparse.Namespace) -> int:
+    """Every file derived from a graph, in one process (what the workflow runs per graph)."""
+    graph = load_graph(args.name)
+    atomic.write_text(args.truth_table, truth_table(graph).to_frame().to_csv(index=False))
+    atomic.write_json(args.structure, _structure_record(graph))
+    if args.drawing:
+        from neural_sculpting.figures.drawing import draw_function_graph
+
+        for path in args.drawing:
+            draw_function_graph(graph, path)
+    return 0
+
+
 def _add_graph_commands(subparsers) -> None:
     graph = subparsers.add_parser(
-        "graph", help="function graphs: show, draw, check, truth-table, structure"
+        "graph", help="function graphs: show, draw, check, truth-table, structure, files"
     )
     sub = graph.add_subparsers(dest="graph_command", required=True, metavar="COMMAND")
 
@@ -155,6 +168,17 @@ def _add_graph_commands(subparsers) -> None:
     structure.add_argument("name")
     structure.add_argument("-o", "--output", required=True, type=Path)
     structure.set_defaults(handler=_graph_structure)
+
+    files = sub.add_parser(
+        "files", help="write the truth table, the structure and the drawings in one go"
+    )
+    files.add_argument("name")
+    files.add_argument("--truth-table", required=True, type=Path, metavar="FILE.csv")
+    files.add_argument("--structure", required=True, type=Path, metavar="FILE.json")
+    files.add_argument(
+        "--drawing", type=Path, action="append", default=[], metavar="FILE.png|svg|pdf"
+    )
+    files.set_defaults(handler=_graph_files)
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -193,13 +217,19 @@ def _draw_cell(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from neural_sculpting.analysis.trial import draw_trial, representative_trial
+    from neural_sculpting.figures.tables import trials_table
 
-    table = pd.read_csv(args.trials)
+    if len(args.trials) == 1 and args.trials[0].suffix == ".csv":
+        source = args.trials[0]
+        table = pd.read_csv(source)
+    else:  # the trials' own records (what the workflow passes)
+        source = args.trials[0].parent
+        table = trials_table(args.trials)
     if "analysis_dir" not in table.columns:
-        raise ValueError(f"{args.trials}: no analysis_dir column; rebuild it with `sculpt table`")
+        raise ValueError(f"{source}: no analysis_dir column; rebuild it with `sculpt table`")
     cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
     if cell.empty:
-        raise ValueError(f"{args.trials}: no trial of {args.graph} with {args.depth} hidden layers")
+        raise ValueError(f"{source}: no trial of {args.graph} with {args.depth} hidden layers")
     task = load_task(args.graph)
     untrainable = int((cell["trainable"] == False).sum())  # noqa: E712 (a pandas mask)
     if untrainable == len(cell):
@@ -265,7 +295,13 @@ def _add_analysis_commands(subparsers) -> None:
         "draw-cell",
         help="draw the most common structure of one graph and depth of an experiment",
     )
-    cell.add_argument("--trials", required=True, type=Path, help="the experiment's trials.csv")
+    cell.add_argument(
+        "--trials",
+        required=True,
+        type=Path,
+        nargs="+",
+        help="the experiment's trials.csv, or its trials' selected.json and score.json files",
+    )
     cell.add_argument("--graph", required=True)
     cell.add_argument("--depth", required=True, type=int, help="number of hidden layers")
     cell.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
@@ -279,6 +315,11 @@ def _table(args: argparse.Namespace) -> int:
     write_table(table, args.output)
     done = table["structure_match"].notna().sum() if "structure_match" in table else 0
     print(f"{args.output}: {len(table)} trials ({done} scored)")
+    if args.figure is not None:
+        from neural_sculpting.figures.rates import structure_recovered
+
+        # Drawn from the file just written, so it is the figure `sculpt figure` would draw.
+        structure_recovered(args.output, args.figure, args.title or args.output.parent.name)
     return 0
 
 
@@ -298,6 +339,14 @@ def _add_table_command(subparsers) -> None:
         help="each trial's selected.json, and the score.json of its analysis where scored",
     )
     table.add_argument("-o", "--output", required=True, type=Path)
+    table.add_argument(
+        "--figure",
+        type=Path,
+        metavar="FILE.png",
+        help="also draw the experiment's summary figure from it (what `figure "
+        "structure-recovered` draws)",
+    )
+    table.add_argument("--title", default="", help="the figure's title")
     table.set_defaults(handler=_table)
 
     figure = subparsers.add_parser("figure", help="draw a figure from trials.csv")

@@ -11,17 +11,20 @@ in a file is reported as a `GraphError` whose message is one line: ``<file>: <en
 
 from __future__ import annotations
 
+import graphlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import yaml
 
 from neural_sculpting.study import paths
 from neural_sculpting.tasks.schemas import schema_problem
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]+$")
 
@@ -81,12 +84,20 @@ class FunctionGraph:
     def output_names(self) -> tuple[str, ...]:
         return tuple(f"y{j}" for j in range(self.n_outputs))
 
+    def gate_inputs(self) -> dict[str, set[str]]:
+        """Each gate's input nodes (inputs or gates)."""
+        return {gate.name: {lit.node for lit in gate.inputs} for gate in self.gates.values()}
+
     @property
     def topological_gates(self) -> tuple[str, ...]:
-        return tuple(n for n in nx.topological_sort(self.gate_dag()) if n in self.gates)
+        # graphlib, not networkx: loading a task (every search job does) should not import it.
+        order = graphlib.TopologicalSorter(self.gate_inputs()).static_order()
+        return tuple(n for n in order if n in self.gates)
 
     def gate_dag(self) -> nx.DiGraph:
         """Inputs and gates with an edge per gate input (attribute `negated`)."""
+        import networkx as nx
+
         dag = nx.DiGraph()
         dag.add_nodes_from(self.input_names, kind="input")
         for gate in self.gates.values():
@@ -106,6 +117,8 @@ class FunctionGraph:
 
     def level_of(self) -> dict[str, int]:
         """Longest-path depth of every node (inputs 0); output nodes sit one above their source."""
+        import networkx as nx
+
         dag = self.to_networkx()
         level: dict[str, int] = {}
         for node in nx.topological_sort(dag):
@@ -153,11 +166,18 @@ def parse_graph(data: Any, source: str, expected_name: str | None = None) -> Fun
 
 def _check_acyclic_and_used(graph: FunctionGraph, fail) -> None:
     """The checks that need the whole graph: no cycle, and every gate feeds some output."""
-    dag = graph.to_networkx()
-    if not nx.is_directed_acyclic_graph(dag):
-        cycle = " -> ".join(u for u, _ in nx.find_cycle(dag))
-        raise fail("gates", f"cycle through {cycle}")
-    used = set().union(*(nx.ancestors(dag, y) for y in graph.output_names))
+    inputs = graph.gate_inputs()
+    try:
+        graph.topological_gates  # noqa: B018 (raises on a cycle)
+    except graphlib.CycleError as error:
+        raise fail("gates", f"cycle through {' -> '.join(error.args[1])}") from None
+    used: set[str] = set()
+    stack = [lit.node for lit in graph.base_outputs]
+    while stack:  # everything upstream of an output
+        node = stack.pop()
+        if node not in used:
+            used.add(node)
+            stack.extend(inputs.get(node, ()))
     for gate_name in graph.gates:
         if gate_name not in used:
             raise fail(f"gates.{gate_name}", "does not reach any output")

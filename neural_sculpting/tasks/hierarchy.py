@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from neural_sculpting.tasks.function_graph import FunctionGraph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def merged_subfunctions(
 def task_hierarchy(graph: FunctionGraph, hidden_layers: int | None = None) -> TaskHierarchy:
     """Derive the ground-truth structure of `graph` for a network with `hidden_layers` hidden
     layers (None: the graph's own modules, no collapse)."""
+    import networkx as nx  # here, not at the top: loading a task need not import it
+
     dag = graph.to_networkx()
     input_index = {name: i for i, name in enumerate(graph.input_names)}
     output_index = {name: j for j, name in enumerate(graph.output_names)}

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import yaml
 
 from neural_sculpting.tasks.hierarchy import Signature, TaskHierarchy, group_by
@@ -70,6 +69,8 @@ class MnistTask:
     def hierarchy(self, hidden_layers: int | None = None) -> TaskHierarchy:
         """The expected structure; the same at every depth (the Fig. 13a task has four levels,
         and the paper's networks have two hidden layers or more)."""
+        import networkx as nx  # here, not at the top: loading a task need not import it
+
         graph = nx.DiGraph()
         for name, sub in self.subfunctions.items():
             graph.add_node(name)
@@ -196,6 +197,8 @@ def _parse_subfunctions(
         if not reads and not uses:
             raise fail(where, "reads no input group and uses no sub-function")
         subs[sub] = Subfunction(reads, uses, writes)
+    import networkx as nx
+
     check = nx.DiGraph([(u, s) for s, sub in subs.items() for u in sub.uses])
     if not nx.is_directed_acyclic_graph(check):
         raise fail("subfunctions", "the uses form a cycle")

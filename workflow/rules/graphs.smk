@@ -1,61 +1,23 @@
-# Stage 1: everything derived from a function-graph file alone.
+# Stage 1: everything derived from a function-graph file alone, in one job per graph (four small
+# jobs would be four processes, each paying its imports beside the first search).
 
 
-rule truth_table:
+rule function_graph_files:
     input:
         graph=lambda wildcards: str(paths.graph_file(wildcards.graph)),
     output:
-        str(paths.truth_table_csv("{graph}")),
-    log:
-        log_path("graphs", "{graph}", "truth_table.log"),
-    benchmark:
-        benchmark_path("graphs", "{graph}", "truth_table.tsv")
-    conda:
-        CPU_ENV
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        sculpt=SCULPT,
-    shell:
-        "{params.sculpt} graph truth-table {input.graph:q} -o {output:q} > {log:q} 2>&1"
-
-
-rule graph_structure:
-    input:
-        graph=lambda wildcards: str(paths.graph_file(wildcards.graph)),
-    output:
-        str(paths.structure_json("{graph}")),
-    log:
-        log_path("graphs", "{graph}", "structure.log"),
-    benchmark:
-        benchmark_path("graphs", "{graph}", "structure.tsv")
-    conda:
-        CPU_ENV
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        sculpt=SCULPT,
-    shell:
-        "{params.sculpt} graph structure {input.graph:q} -o {output:q} > {log:q} 2>&1"
-
-
-rule draw_function_graph:
-    input:
-        graph=lambda wildcards: str(paths.graph_file(wildcards.graph)),
-    output:
-        report(
-            str(paths.function_graph_drawing("{graph}", "{fmt}")),
+        truth_table=str(paths.truth_table_csv("{graph}")),
+        structure=str(paths.structure_json("{graph}")),
+        png=report(
+            str(paths.function_graph_drawing("{graph}", "png")),
             category="Function graphs",
             caption="../report/function_graph.rst",
         ),
+        svg=str(paths.function_graph_drawing("{graph}", "svg")),
     log:
-        log_path("graphs", "{graph}", "draw_{fmt}.log"),
+        log_path("graphs", "{graph}", "files.log"),
     benchmark:
-        benchmark_path("graphs", "{graph}", "draw_{fmt}.tsv")
+        benchmark_path("graphs", "{graph}", "files.tsv")
     conda:
         CPU_ENV
     threads: 1
@@ -65,4 +27,6 @@ rule draw_function_graph:
     params:
         sculpt=SCULPT,
     shell:
-        "{params.sculpt} graph draw {input.graph:q} -o {output:q} > {log:q} 2>&1"
+        "{params.sculpt} graph files {input.graph:q} --truth-table {output.truth_table:q} "
+        "--structure {output.structure:q} --drawing {output.png:q} --drawing {output.svg:q} "
+        "> {log:q} 2>&1"
