@@ -17,6 +17,7 @@ PAPER_FILES = (
     "config/graphs",
     "config/tasks",
     "config/paper_choices.csv",
+    "config/appendix_epochs.csv",
     "config/config.yaml",
     "workflow/schemas/config.schema.yaml",
 )

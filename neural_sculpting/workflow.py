@@ -230,7 +230,13 @@ class Plan:
         return self.study[name]
 
     def _needed(self, target: str) -> list[Experiment]:
-        return [self._experiment(e, target) for e in registry.figure(target).experiments]
+        figure = registry.figure(target)
+        if figure.kind == registry.LR_BATCH:
+            # Tables 2 and 3 show the sweeps the config has (one graph each); one is enough.
+            present = [e for e in figure.experiments if e in self.study]
+            if present:
+                return [self.study[e] for e in present]
+        return [self._experiment(e, target) for e in figure.experiments]
 
     def figure_inputs(self, target: str) -> list[str]:
         """A success figure's inputs: the trials tables of the experiments it reads."""
@@ -306,7 +312,8 @@ class Plan:
         for name, fig in registry.FIGURES.items():
             if fig.kind == registry.DRAWING or fig.appendix != appendix:
                 continue
-            if not set(fig.experiments) <= names:
+            wanted = set(fig.experiments)
+            if not (wanted & names if fig.kind == registry.LR_BATCH else wanted <= names):
                 continue
             if not self._has_trials(name):
                 continue
@@ -316,7 +323,8 @@ class Plan:
     # --- top-level targets ----------------------------------------------------------------------
 
     def boolean_targets(self) -> list[str]:
-        experiments = self.boolean
+        appendix = registry.appendix_only_experiments()
+        experiments = [e for e in self.boolean if e.name not in appendix]
         return (
             graph_targets(experiments)
             + experiment_targets(experiments)
@@ -334,8 +342,11 @@ class Plan:
         )
 
     def appendix_targets(self) -> list[str]:
-        """The appendix's tables and figures whose experiments the config defines."""
-        return self.available_figures(self.study.values(), appendix=True)
+        """The appendix's tables and figures whose experiments the config defines, and the
+        trials tables of the experiments only they read (Tables 2 and 3's sweeps)."""
+        appendix = registry.appendix_only_experiments()
+        own = [e for e in self.study.values() if e.name in appendix]
+        return self.available_figures(self.study.values(), appendix=True) + experiment_targets(own)
 
     def all_targets(self) -> list[str]:
         experiments = list(self.study.values())

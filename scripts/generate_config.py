@@ -1,5 +1,7 @@
 """Write `config/config.yaml` (the paper's full study, Boolean and MNIST) and
-`config/paper_choices.csv` from the published per-trial settings `paper_hparams.csv`.
+`config/paper_choices.csv` from the published per-trial settings `paper_hparams.csv`, and the
+learning-rate x batch-size sweeps of Tables 2 and 3 from `config/appendix_epochs.csv`
+(`scripts/appendix_epochs.py`).
 
     python scripts/generate_config.py [--hparams ../shared/reference/paper_hparams.csv]
     python scripts/generate_config.py --check     # exit 1 if the committed files differ
@@ -18,6 +20,8 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+
+from neural_sculpting.study import lr_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HPARAMS = ROOT.parent / "shared" / "reference" / "paper_hparams.csv"
@@ -207,7 +211,47 @@ def render_config(trials: pd.DataFrame) -> str:
                 "detection: {modularity_threshold: -0.3, merge_threshold: 0.6}",
             ],
         )
+    lines += lr_batch_yaml(lr_batch.read_epochs())
     return "\n".join(lines) + "\n"
+
+
+def lr_batch_yaml(epochs: dict[lr_batch.EpochsKey, int | None]) -> list[str]:
+    """Tables 2 and 3's sweeps (all_appendix, not all_boolean): one experiment per graph, its
+    epochs per (depth, lr, batch size) from config/appendix_epochs.csv; untrainable settings
+    train the dense network only."""
+    lines = []
+    lrs = ", ".join(fmt_number(lr) for lr in lr_batch.LRS)
+    for panel in lr_batch.PANELS:
+        cells = {
+            (depth, lr, batch): epochs[(panel.graph, depth, lr, batch)]
+            for depth in lr_batch.DEPTHS
+            for lr in lr_batch.LRS
+            for batch in panel.batch_sizes
+        }
+        common = Counter(e for e in cells.values() if e is not None).most_common(1)[0][0]
+        batches = ", ".join(map(str, panel.batch_sizes))
+        lines += [
+            f"  # Appendix H.2, Table {panel.table[-1]}{panel.panel}: {panel.graph}, "
+            "learning rate x batch size (all_appendix)",
+            f"  {panel.experiment}:",
+            f"    graphs: [{panel.graph}]",
+            f"    widths: [{lr_batch.WIDTH}]",
+            f"    depths: [{', '.join(map(str, lr_batch.DEPTHS))}]",
+            f"    seeds: [{', '.join(map(str, lr_batch.SEEDS))}]",
+            "    mode: grid",
+            f"    sweep: {{lrs: [{lrs}], batch_sizes: [{batches}]}}",
+            f"    train: {{epochs: {common}}}",
+            "    overrides:",
+        ]
+        for (depth, lr, batch), chosen in cells.items():
+            where = f"depths: [{depth}], lrs: [{fmt_number(lr)}], batch_sizes: [{batch}]"
+            if chosen is None:
+                lines.append(
+                    f"      - {{{where}, mode: dense, train: {{epochs: {lr_batch.MAX_EPOCHS}}}}}"
+                )
+            elif chosen != common:
+                lines.append(f"      - {{{where}, train: {{epochs: {chosen}}}}}")
+    return lines
 
 
 def render_choices(trials: pd.DataFrame) -> str:

@@ -1,5 +1,5 @@
-"""`sculpt paper-figure`, `structural`, `clustering-table` and `edge-cases`: the paper's figures of
-`figures.registry`.
+"""`sculpt paper-figure`, `structural`, `clustering-table`, `edge-cases` and `lr-batch-table`: the
+paper's figures of `figures.registry`.
 
 `sculpt paper-figure TARGET --trials CSV [--trials CSV ...] -o OUT` draws a success-rate figure
 (`paper_figures.py`) from trials tables; `sculpt structural TARGET --trials DIR ... -o FILE.png`
@@ -57,6 +57,15 @@ def _edge_cases(args: argparse.Namespace) -> int:
     out_dir, name = output_location(args.output, args.target)
     metrics = edge_case_figure(args.target, args.trials, out_dir, name)
     print(f"{out_dir / name}.png: {args.target}, {metrics['layer'].nunique()} layers")
+    return 0
+
+
+def _lr_batch_table(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.lr_batch_tables import lr_batch_table
+
+    out_dir, name = output_location(args.output, args.target)
+    rates = lr_batch_table(args.target, args.trials, out_dir, name)
+    print(f"{out_dir / name}.png: {args.target}, {len(rates)} settings in {name}.csv")
     return 0
 
 
@@ -131,6 +140,17 @@ def register(subparsers) -> None:
         "--trials", required=True, type=Path, metavar="CSV", help="the validation trials.csv"
     )
     parser.set_defaults(handler=_edge_cases)
+
+    parser = _figure_parser(
+        subparsers, "lr-batch-table", registry.LR_BATCH,
+        "Tables 2, 3: structure recovered per learning rate and batch size, from trials.csv",
+        "the table",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trials", nargs="+", required=True, type=Path, metavar="CSV",
+        help="the trials.csv of the table's lr_batch_<graph> experiments",
+    )  # fmt: skip
+    parser.set_defaults(handler=_lr_batch_table)
 
 
 def _structural(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ that changes the loss by far less than the gaps the rule compares.)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -158,11 +158,13 @@ def train_lanes(
     data: LaneData,
     hp: TrainingHparams,
     keys: Sequence[tuple[KeyPart, ...]],
+    on_epoch: Callable[[int, Evaluation], None] | None = None,
 ) -> Evaluation:
     """Train every lane for `hp.epochs` epochs in place; leave each at its best epoch.
 
-    Lane i's epoch e draws its shuffle and noise from keys[i] + (e,). Returns the kept epochs'
-    validation accuracy (by the data's measure), loss and both measures.
+    Lane i's epoch e draws its shuffle and noise from keys[i] + (e,), so a run of E epochs is the
+    first E epochs of any longer one. Returns the kept epochs' validation accuracy (by the data's
+    measure), loss and both measures; `on_epoch(e, evaluation)` sees each epoch's own.
     """
     if len(keys) != model.n_lanes or data.n_lanes != model.n_lanes:
         raise ValueError("one key and one data lane per model lane are needed")
@@ -188,6 +190,8 @@ def train_lanes(
             opt.step(list(torch.autograd.grad(loss, params)))
             model.apply_masks_()
         ev = evaluate(model, data, hp.batch_size)
+        if on_epoch is not None:
+            on_epoch(epoch, ev)
         # The authors' rule: higher accuracy, or as high with a loss at most as low (so a
         # later epoch wins a tie, and every epoch as accurate when the loss is infinite).
         better = (ev.accuracy > best_acc) | (

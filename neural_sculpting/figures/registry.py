@@ -13,7 +13,9 @@ Kinds:
 - `clustering`: module detection rerun with other clustering choices on the selected networks of
   the experiments read (Table 4, `clustering_choices.py`);
 - `edge_cases`: one network of `graphs[0]` (3 hidden layers of width 24) drawn with its modules,
-  and the modularity metric against k per layer (Figs. 38-40, `edge_cases.py`).
+  and the modularity metric against k per layer (Figs. 38-40, `edge_cases.py`);
+- `lr_batch`: success rate per learning rate and batch size from the `trials.csv` of the
+  learning-rate x batch-size experiments (Tables 2, 3, `lr_batch_tables.py`).
 
 Appendix targets (`appendix`) belong to `all_appendix`, not `all_boolean`, so that the main study
 costs what it did.
@@ -24,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SUCCESS, STRUCTURAL, DRAWING = "success", "structural", "drawing"
-CLUSTERING, EDGE_CASES = "clustering", "edge_cases"
+CLUSTERING, EDGE_CASES, LR_BATCH = "clustering", "edge_cases", "lr_batch"
 
 # The training regimes of the structural tests (Sec. 2-3) and the search modes that give them.
 DENSE, EDGE, UNIT_EDGE = "dense", "edge-pruned", "unit-edge-pruned"
@@ -147,6 +149,17 @@ FIGURES: dict[str, Figure] = {
                 ("fig38", "reused"), ("fig39", "separable_reused"), ("fig40", "non_modular"),
             )
         ),
+        *(
+            Figure(
+                name, LR_BATCH, tuple(f"lr_batch_{g}" for g in graphs), graphs,
+                f"structure recovered per learning rate and batch size: {' and '.join(graphs)}",
+                appendix=True,
+            )
+            for name, graphs in (
+                ("table2", ("input_separable", "reused")),
+                ("table3", ("separable_reused", "non_modular")),
+            )
+        ),
         Figure(
             "fig32", DRAWING, ("mnist_two_digits",), ("mnist_two_digits",),
             "drawings of the two-digit MNIST networks, the most common structure per depth",
@@ -157,6 +170,13 @@ FIGURES: dict[str, Figure] = {
         ),
     )
 }  # fmt: skip
+
+
+def appendix_only_experiments() -> frozenset[str]:
+    """The experiments that only appendix targets read (the learning-rate x batch-size sweeps):
+    `all_appendix` runs them, `all_boolean` does not."""
+    main = {e for f in FIGURES.values() if not f.appendix for e in f.experiments}
+    return frozenset(e for f in FIGURES.values() if f.appendix for e in f.experiments) - main
 
 
 class UnknownFigureError(ValueError):

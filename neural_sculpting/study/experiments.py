@@ -60,7 +60,19 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"config: {_location(error)}: {message}")
 
 
-def _matches(selector: Mapping[str, Any], graph: str, hidden: tuple[int, ...], seed: int) -> bool:
+def _matches(
+    selector: Mapping[str, Any],
+    graph: str,
+    hidden: tuple[int, ...],
+    seed: int,
+    point: Mapping[str, Any],
+) -> bool:
+    """Whether an override selects this trial; `point` is its place in the experiment's sweep
+    (`lr`, `batch_size`), which the `lrs` and `batch_sizes` selectors match."""
+    if "lrs" in selector and point.get("lr") not in selector["lrs"]:
+        return False
+    if "batch_sizes" in selector and point.get("batch_size") not in selector["batch_sizes"]:
+        return False
     if "graphs" in selector and graph not in selector["graphs"]:
         return False
     if "archs" in selector and list(hidden) not in [list(a) for a in selector["archs"]]:
@@ -126,6 +138,18 @@ def _trial(task: Task, hidden, seed, settings: Mapping[str, Any], where: str) ->
     )
 
 
+def _check_sweep_selectors(spec: Mapping[str, Any], where: str) -> None:
+    """An override may select sweep points only of a setting the experiment sweeps."""
+    sweep = spec.get("sweep", {})
+    for index, override in enumerate(spec.get("overrides", [])):
+        for _, plural in _SWEPT:
+            if plural in override and plural not in sweep:
+                raise ConfigError(
+                    f"config: {where}.overrides[{index}].{plural}: the experiment sweeps no "
+                    f"{plural} (add sweep.{plural})"
+                )
+
+
 def _check_task_keys(spec: Mapping[str, Any], task: str, where: str) -> None:
     if "archs" in spec and ("widths" in spec or "depths" in spec):
         raise ConfigError(f"config: {where}: give either archs or widths/depths, not both")
@@ -156,11 +180,34 @@ def _load_tasks(names: Sequence[str], task: str, where: str) -> dict[str, Task]:
     return loaded
 
 
-def _in_force(spec: Mapping[str, Any], graph: str, hidden: tuple[int, ...], seed: int) -> dict:
-    """The experiment's settings with the overrides matching this trial applied, in order."""
+def _sweep_points(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The experiment's training settings swept (every lr x batch_size of `sweep`), or one
+    point (no sweep) that changes nothing."""
+    sweep = spec.get("sweep", {})
+    keys = [(key, sweep[plural]) for key, plural in _SWEPT if plural in sweep]
+    return [
+        dict(zip([k for k, _ in keys], v, strict=True))
+        for v in itertools.product(*(values for _, values in keys))
+    ]
+
+
+# The training settings an experiment may sweep: (train key, its list in `sweep`).
+_SWEPT = (("lr", "lrs"), ("batch_size", "batch_sizes"))
+
+
+def _in_force(
+    spec: Mapping[str, Any],
+    graph: str,
+    hidden: tuple[int, ...],
+    seed: int,
+    point: Mapping[str, Any],
+) -> dict:
+    """The experiment's settings at this sweep point, with the overrides matching this trial
+    applied, in order."""
     settings = dict(spec)
+    settings["train"] = {**settings.get("train", {}), **point}
     for override in spec.get("overrides", []):
-        if _matches(override, graph, hidden, seed):
+        if _matches(override, graph, hidden, seed, point):
             for key in ("train", "detection"):
                 settings[key] = {**settings.get(key, {}), **override.get(key, {})}
             settings |= {key: override[key] for key in _OVERRIDE_KEYS if key in override}
@@ -172,6 +219,7 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
     task = spec.get("task", "boolean")
     defaults = DEFAULTS[task]
     _check_task_keys(spec, task, where)
+    _check_sweep_selectors(spec, where)
     graphs = spec["graphs"] if task == "boolean" else [task]
     if "archs" in spec:
         hiddens = [tuple(a) for a in spec["archs"]]
@@ -180,11 +228,11 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
         hiddens = [(w,) * d for d in depths for w in widths]
     loaded = _load_tasks(graphs, task, where)
     trials = []
-    for graph_name, hidden, seed in itertools.product(
-        graphs, hiddens, spec.get("seeds", defaults.seeds)
+    for graph_name, hidden, point, seed in itertools.product(
+        graphs, hiddens, _sweep_points(spec), spec.get("seeds", defaults.seeds)
     ):
         settings = {"task": task, "mode": defaults.search.mode} | _in_force(
-            spec, graph_name, hidden, seed
+            spec, graph_name, hidden, seed, point
         )
         if task == "boolean" and settings.get("accuracy_measure", "per_bit") != "per_bit":
             raise ConfigError(f"config: {where}: accuracy_measure per_digit needs an MNIST task")

@@ -86,6 +86,12 @@ def paper_choices_csv() -> Path:
     return config_dir() / "paper_choices.csv"
 
 
+def appendix_epochs_csv() -> Path:
+    """The epochs chosen per (graph, depth, lr, batch size) of Tables 2 and 3
+    (`scripts/appendix_epochs.py`)."""
+    return config_dir() / "appendix_epochs.csv"
+
+
 def config_schema() -> Path:
     return package_data_root() / "workflow" / "schemas" / "config.schema.yaml"
 

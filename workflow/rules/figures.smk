@@ -139,11 +139,45 @@ rule edge_case_figure:
         "> {log:q} 2>&1"
 
 
+# Tables 2 and 3: the learning-rate x batch-size sweeps' trials tables, and the epochs chosen.
+rule lr_batch_table:
+    input:
+        trials=lambda wildcards: PLAN.figure_inputs(wildcards.target),
+        epochs=str(paths.appendix_epochs_csv()),
+    output:
+        png=report(
+            str(paths.figure("{target}", "png")),
+            category="Appendix",
+            caption="../report/figure.rst",
+        ),
+        pdf=str(paths.figure("{target}", "pdf")),
+        csv=str(paths.figure("{target}", "csv")),
+        txt=str(paths.figure("{target}", "txt")),
+    log:
+        log_path("figures", "{target}.log"),
+    benchmark:
+        benchmark_path("figures", "{target}.tsv")
+    wildcard_constraints:
+        target="|".join(registry.names(registry.LR_BATCH)),
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        sculpt=SCULPT,
+    shell:
+        "{params.sculpt} lr-batch-table {wildcards.target} --trials {input.trials:q} "
+        "-o {output.png:q} > {log:q} 2>&1"
+
+
 for _target in (
     *registry.names(registry.SUCCESS),
     *registry.names(registry.STRUCTURAL),
     *registry.names(registry.CLUSTERING),
     *registry.names(registry.EDGE_CASES),
+    *registry.names(registry.LR_BATCH),
 ):
 
     rule:

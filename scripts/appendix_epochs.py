@@ -1,0 +1,82 @@
+"""Choose the epochs of every (graph, depth, lr, batch size) of Tables 2 and 3 and write them to
+`config/appendix_epochs.csv`, which `scripts/generate_config.py` reads.
+
+    .venv/bin/python scripts/appendix_epochs.py             # all 4 graphs x 3 depths x lr x batch
+    .venv/bin/python scripts/appendix_epochs.py --check     # exit 1 if the committed file differs
+
+Per setting, the four seeds' dense networks train for 120 epochs as lanes of one batch, exactly as a
+trial's dense stage trains them; the epochs are the fewest at which all four have reached 100%
+validation accuracy, or empty (untrainable, the paper's X); `engine/dense_epochs.py` says why
+one run of 120 epochs tells every number of epochs at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from neural_sculpting.engine.dense_epochs import MAX_EPOCHS, choose_epochs
+from neural_sculpting.store import atomic
+from neural_sculpting.study import lr_batch, paths
+from neural_sculpting.study.defaults import DEFAULTS
+
+
+def table_text(graphs: list[str], max_epochs: int) -> str:
+    base = DEFAULTS["boolean"].train
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(lr_batch.EPOCHS_COLUMNS)
+    for graph in graphs:
+        started = time.perf_counter()
+        panel = lr_batch.panel(graph)
+        for depth in lr_batch.DEPTHS:
+            for lr in lr_batch.LRS:
+                for batch in panel.batch_sizes:
+                    train = type(base)(
+                        lr=lr,
+                        batch_size=batch,
+                        epochs=max_epochs,
+                        weight_decay=base.weight_decay,
+                        noise_std=base.noise_std,
+                    )
+                    hidden = (lr_batch.WIDTH,) * depth
+                    choice = choose_epochs(
+                        graph, hidden, lr_batch.SEEDS, train, max_epochs=max_epochs
+                    )
+                    firsts = " ".join(
+                        "-" if e is None else str(e) for e in choice.first_epoch_per_seed
+                    )
+                    epochs = "" if choice.epochs is None else str(choice.epochs)
+                    writer.writerow([graph, depth, lr, batch, epochs, firsts])
+        print(f"{graph}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the committed file")
+    parser.add_argument("--graphs", nargs="+", default=[p.graph for p in lr_batch.PANELS])
+    parser.add_argument("--max-epochs", type=int, default=MAX_EPOCHS)
+    parser.add_argument("-o", "--output", type=Path, default=paths.appendix_epochs_csv())
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    text = table_text(args.graphs, args.max_epochs)
+    if args.check:
+        if args.output.read_text() != text:
+            print(f"{args.output} differs from what the script computes", file=sys.stderr)
+            return 1
+        print(f"{args.output} is up to date")
+        return 0
+    atomic.write_text(args.output, text)
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
