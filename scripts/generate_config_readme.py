@@ -37,6 +37,7 @@ LEVELS = (
     ("Top level", "#"),
     ("experiment", "#/$defs/experiment"),
     ("train", "#/$defs/train"),
+    ("sweep", "#/$defs/sweep"),
     ("detection", "#/$defs/detection"),
     ("override", "#/$defs/override"),
 )

@@ -114,6 +114,26 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
                                                                         "modularity")]  # fmt: skip
     matches = sum(t["structure_match"] == "True" for t in trials)
     assert (default["trials"], default["successes"]) == (str(len(trials)), str(matches))
+    # Table 2's reduced sweep is all_appendix's, not all_boolean's: nothing of it ran so far.
+    sweep_dir = tmp_path / "results" / "lr_batch_input_separable"
+    assert not sweep_dir.exists()
+    table2 = run_snakemake(
+        tmp_path, "table2", "--cores", "2", "--configfile", str(ROOT / "config" / "test.yaml")
+    )
+    assert table2.returncode == 0, table2.stderr[-3000:]
+    with (tmp_path / "results" / "figures" / "table2.csv").open() as handle:
+        settings = {(r["lr"], r["batch_size"]): r for r in csv.DictReader(handle)}
+    assert list(next(iter(settings.values()))) == [
+        "table", "panel", "graph", "depth", "lr", "batch_size", "epochs", "trials", "successes",
+        "rate", "rate_low", "rate_high", "untrainable", "paper_rate", "paper_untrainable",
+    ]  # fmt: skip
+    assert set(settings) == {("0.05", "1"), ("0.05", "8"), ("0.1", "1"), ("0.1", "8")}
+    # lr 0.1 at batch 1 trained its dense networks only: untrainable, X in the paper too.
+    x = settings[("0.1", "1")]
+    assert (x["untrainable"], x["trials"], x["paper_untrainable"]) == ("True", "0", "True")
+    trained = settings[("0.05", "8")]
+    assert (trained["epochs"], trained["trials"], trained["paper_rate"]) == ("16", "2", "1.0")
+    assert (tmp_path / "results" / "figures" / "table2.png").read_bytes().startswith(b"\x89PNG")
     # The report collects every table and figure in one page.
     report = run_snakemake(
         tmp_path, "all_boolean", "--configfile", str(ROOT / "config" / "test.yaml"),

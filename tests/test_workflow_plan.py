@@ -75,14 +75,20 @@ def test_the_paper_study_offers_every_success_and_structural_figure(paper):
         Path(p).stem for p in paper.all_targets() if "/figures/" in p and "drawings" not in p
     }
     expected = set(registry.names(registry.SUCCESS)) | set(registry.names(registry.STRUCTURAL))
-    assert offered == expected | {"table4", "fig38", "fig39", "fig40"}
+    assert offered == expected | {"table2", "table3", "table4", "fig38", "fig39", "fig40"}
 
 
 def test_appendix_targets_are_outside_all_boolean(paper):
-    # Table 4 reruns detection on the validation networks; all_boolean does not make it.
-    appendix = ["table4", "fig38", "fig39", "fig40"]
-    assert paper.appendix_targets() == [str(paths.figure(name, "png")) for name in appendix]
-    assert not any(name in t for t in paper.boolean_targets() for name in appendix)
+    # Table 4 reruns detection on the validation networks; all_boolean does not make it, nor
+    # Tables 2 and 3 and the sweeps behind them, whose trials tables all_appendix makes.
+    appendix = ["table4", "fig38", "fig39", "fig40", "table2", "table3"]
+    sweeps = [f"lr_batch_{g}" for g in registry.VALIDATION_GRAPHS]
+    assert sorted(paper.appendix_targets()) == sorted(
+        [str(paths.figure(name, "png")) for name in appendix]
+        + [str(paths.trials_csv(name)) for name in sweeps]
+        + [str(paths.experiment_figure(name, "png")) for name in sweeps]
+    )
+    assert not any(name in t for t in paper.boolean_targets() for name in appendix + sweeps)
     inputs = paper.clustering_inputs("table4")
     validation = [t for t in paper.study["validation"].trials if t.detects]
     assert len(inputs) == 2 * len(validation) == 2 * 144
@@ -273,7 +279,8 @@ def test_an_edge_case_figure_needs_its_network_in_the_config(quickstart, paper):
     # The quick start has no validation experiment; a validation experiment without reused at
     # 3 hidden layers of width 24 (the test config) cannot make fig38 either.
     test = Plan.from_config(config_of("test.yaml"))
-    assert test.appendix_targets() == [str(paths.figure("table4", "png"))]
+    figures = [t for t in test.appendix_targets() if "/figures/" in t]
+    assert figures == [str(paths.figure(name, "png")) for name in ("table4", "table2")]
     with pytest.raises(PlanError, match="fig38 needs trials of reused"):
         test.check_targets(["fig38"])
     paper.check_targets(["fig38", "fig39", "fig40", "table4"])
