@@ -73,8 +73,8 @@ def plot_table(table: str, rates: pd.DataFrame):
     graphs = lr_batch.TABLES[table]
     depths = sorted(rates["depth"].unique()) or list(lr_batch.DEPTHS)
     fig, axes = plt.subplots(
-        len(depths), len(graphs), figsize=(4.6 * len(graphs), 2.9 * len(depths) + 0.6),
-        squeeze=False,
+        len(depths), len(graphs), figsize=(4.8 * len(graphs) + 0.8, 2.9 * len(depths) + 0.6),
+        squeeze=False, layout="constrained",
     )  # fmt: skip
     cmap = plt.get_cmap("viridis").copy()
     cmap.set_bad("#d9d9d9")
@@ -87,7 +87,7 @@ def plot_table(table: str, rates: pd.DataFrame):
             for r in cell.itertuples():
                 if not r.untrainable and r.trials:
                     grid[panel.batch_sizes.index(r.batch_size), lr_batch.LRS.index(r.lr)] = r.rate
-            ax.imshow(grid, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+            image = ax.imshow(grid, cmap=cmap, vmin=0, vmax=1, aspect="auto")
             for i, batch in enumerate(panel.batch_sizes):
                 for j, lr in enumerate(lr_batch.LRS):
                     found = cell[(cell["batch_size"] == batch) & (cell["lr"] == lr)]
@@ -110,12 +110,12 @@ def plot_table(table: str, rates: pd.DataFrame):
             ax.set_ylabel("batch size")
             layers = f"{depth} hidden layer{'s' if depth != 1 else ''}"
             ax.set_title(f"{panel.table}{panel.panel}: {graph}, {layers}", fontsize=9)
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="structure recovered (ours)")
     fig.suptitle(
         f"{'Table 2' if table == 'table2' else 'Table 3'}: structure recovered, ours (paper's); "
         "X untrainable, - not run",
         fontsize=10,
     )
-    fig.tight_layout()
     return fig
 
 
