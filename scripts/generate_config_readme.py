@@ -60,7 +60,8 @@ CONFIG_FILES = (
     (
         "test.yaml",
         "the tiny study the workflow test runs in CI: one graph, one architecture, one seed, "
-        "one grid point",
+        "one grid point; and Tables 2 and 3's sweeps reduced to two learning rates and two batch "
+        "sizes (all_appendix)",
     ),
     (
         "mnist_small.yaml",

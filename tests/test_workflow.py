@@ -134,6 +134,18 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     trained = settings[("0.05", "8")]
     assert (trained["epochs"], trained["trials"], trained["paper_rate"]) == ("16", "2", "1.0")
     assert (tmp_path / "results" / "figures" / "table2.png").read_bytes().startswith(b"\x89PNG")
+    table3 = run_snakemake(
+        tmp_path, "table3", "--cores", "2", "--configfile", str(ROOT / "config" / "test.yaml")
+    )
+    assert table3.returncode == 0, table3.stderr[-3000:]
+    with (tmp_path / "results" / "figures" / "table3.csv").open() as handle:
+        rows = {(r["lr"], r["batch_size"]): r for r in csv.DictReader(handle)}
+    assert set(rows) == {("0.005", "8"), ("0.005", "16"), ("0.05", "8"), ("0.05", "16")}
+    assert {r["graph"] for r in rows.values()} == {"non_modular"}
+    # lr 0.005 trained dense networks only; the paper has X at batches 8 and 16 too.
+    assert rows[("0.005", "16")]["untrainable"] == "True"
+    assert rows[("0.005", "16")]["paper_untrainable"] == "True"
+    assert (rows[("0.05", "16")]["epochs"], rows[("0.05", "16")]["trials"]) == ("32", "1")
     # The report collects every table and figure in one page.
     report = run_snakemake(
         tmp_path, "all_boolean", "--configfile", str(ROOT / "config" / "test.yaml"),
