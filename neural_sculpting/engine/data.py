@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from neural_sculpting.engine.seeding import KeyPart, generator
+from neural_sculpting.engine.seeding import KeyPart, derive_seed
 from neural_sculpting.study.hparams import ACCURACY_MEASURES
 from neural_sculpting.tasks.composites import task_name
 
@@ -261,8 +261,9 @@ class LaneData:
     def epoch_plan(self, keys: Sequence[tuple[KeyPart, ...]]) -> EpochPlan:
         """Each lane's shuffle then noise, drawn on CPU from its own key's generator."""
         orders, noises = [], []
+        gen = torch.Generator(device="cpu")  # reseeded per lane: the stream `generator` gives
         for key in keys:
-            gen = generator(*key)
+            gen.manual_seed(derive_seed(*key))
             orders.append(torch.randperm(self.data.n_train, generator=gen))
             noises.append(self.data.epoch_augmentation(gen))
         order = torch.stack(orders).to(self.device)

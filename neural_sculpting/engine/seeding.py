@@ -7,6 +7,7 @@ gives the same result alone, inside any batch, on any number of devices, and aft
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import torch
@@ -14,6 +15,9 @@ import torch
 KeyPart = int | float | str
 
 
+# Cached (typed, so 5, 5.0 and True are different entries): every lane and epoch of a search
+# derives a seed from the same few parts.
+@functools.lru_cache(maxsize=65536, typed=True)
 def _canonical(part: KeyPart) -> str:
     # Tag the type so that 5 (an int) and 5.0 (a float) and "5" are different keys; floats go
     # through repr, which round-trips exactly.
