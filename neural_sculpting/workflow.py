@@ -341,6 +341,20 @@ class Plan:
             + self.available_figures(experiments)
         )
 
+    def reproduction_inputs(self) -> list[str]:
+        """What the reproduction report judges: the CSVs of every figure the config's Boolean
+        experiments allow, the appendix's too except Tables 2 and 3 (their sweeps, 1,056
+        trials, are judged when a run has made them, not run for the report), and the
+        validation experiment's trials table (its densities)."""
+        pngs = self.available_figures(self.boolean) + self.available_figures(
+            self.study.values(), appendix=True
+        )
+        skip = set(registry.names(registry.LR_BATCH))
+        files = [str(Path(p).with_suffix(".csv")) for p in pngs if Path(p).stem not in skip]
+        if "validation" in self.study:
+            files.append(str(paths.trials_csv("validation")))
+        return files
+
     def appendix_targets(self) -> list[str]:
         """The appendix's tables and figures whose experiments the config defines, and the
         trials tables of the experiments only they read (Tables 2 and 3's sweeps)."""

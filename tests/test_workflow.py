@@ -146,6 +146,19 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     assert rows[("0.005", "16")]["untrainable"] == "True"
     assert rows[("0.005", "16")]["paper_untrainable"] == "True"
     assert (rows[("0.05", "16")]["epochs"], rows[("0.05", "16")]["trials"]) == ("32", "1")
+    # The reproduction report: a section and a verdict for every paper item (none asserted).
+    repro = run_snakemake(
+        tmp_path, "reproduction", "--cores", "2", "--configfile", str(ROOT / "config" / "test.yaml")
+    )
+    assert repro.returncode == 0, repro.stderr[-3000:]
+    page = (tmp_path / "results" / "reproduction" / "README.md").read_text()
+    from neural_sculpting.figures.reproduction import ITEMS
+
+    for item in ITEMS:
+        assert f"## {item.title}" in page, item.key
+    with (tmp_path / "results" / "reproduction" / "verdicts.csv").open() as handle:
+        assert [r["item"] for r in csv.DictReader(handle)] == [i.key for i in ITEMS]
+    assert (tmp_path / "results" / "reproduction" / "fig7.png").is_file()
     # The report collects every table and figure in one page.
     report = run_snakemake(
         tmp_path, "all_boolean", "--configfile", str(ROOT / "config" / "test.yaml"),

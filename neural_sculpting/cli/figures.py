@@ -69,6 +69,24 @@ def _lr_batch_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reproduction(args: argparse.Namespace) -> int:
+    from neural_sculpting.figures.reproduction import write_report
+    from neural_sculpting.study import paths
+
+    results = write_report(
+        args.figures,
+        args.output,
+        authors_scores=args.authors_scores or paths.authors_scores_md(),
+        authors_dir=args.authors_dir or paths.authors_networks_dir(),
+        validation_trials=args.validation_trials,
+        source=args.source,
+    )
+    verdicts = [j.verdict for _, j in results]
+    summary = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
+    print(f"{args.output / 'README.md'}: {len(results)} items: {summary}")
+    return 0
+
+
 OUTPUT_HELP = "FILE.png (PDF, CSV and caption .txt beside it) or a folder for <target>.png"
 TRIAL_DIRS_HELP = "trial folders (each with selected.json and selected.npz)"
 
@@ -151,6 +169,16 @@ def register(subparsers) -> None:
         help="the trials.csv of the table's lr_batch_<graph> experiments",
     )  # fmt: skip
     parser.set_defaults(handler=_lr_batch_table)
+
+    text = "the reproduction report: every paper item beside a run's figures, with a verdict"
+    parser = subparsers.add_parser("reproduction", help=text, description=text)
+    parser.add_argument("--figures", required=True, type=Path, help="the run's figures folder")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="the report's folder")
+    parser.add_argument("--validation-trials", type=Path, help="the validation trials.csv")
+    parser.add_argument("--authors-scores", type=Path, help="docs/authors_networks_scores.md")
+    parser.add_argument("--authors-dir", type=Path, help="the authors' published networks")
+    parser.add_argument("--source", help="what the report says it was made from")
+    parser.set_defaults(handler=_reproduction)
 
 
 def _structural(args: argparse.Namespace) -> int:

@@ -251,7 +251,7 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
 
 
 # Folders of results/ that an experiment's own folder must not shadow.
-RESERVED_NAMES = ("graphs", "trials", "logs", "benchmarks", "figures", "data")
+RESERVED_NAMES = ("graphs", "trials", "logs", "benchmarks", "figures", "data", "reproduction")
 
 
 def load_study(config: Mapping[str, Any]) -> dict[str, Experiment]:

@@ -278,6 +278,21 @@ def drawing_cell(
     return figures_dir(root) / "drawings" / experiment / f"{graph}_h{depth}.{suffix}"
 
 
+def reproduction_dir(root: Path | None = None) -> Path:
+    """The reproduction report: `results/reproduction/` (README.md, verdicts.csv, its figures)."""
+    return (root or results_dir()) / "reproduction"
+
+
+def authors_scores_md() -> Path:
+    """The authors' published networks scored by this project's rule (a committed summary)."""
+    return package_data_root() / "docs" / "authors_networks_scores.md"
+
+
+def authors_networks_dir() -> Path:
+    """The authors' published networks, in the checkout's `../shared/reference/`."""
+    return package_data_root().parent / "shared" / "reference" / "authors_networks"
+
+
 def figure(target: str, suffix: str = "png", root: Path | None = None) -> Path:
     """A paper figure or table: `results/figures/<target>.<suffix>` (png, pdf, csv, txt)."""
     return figures_dir(root) / f"{target}.{suffix}"

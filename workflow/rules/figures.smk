@@ -194,3 +194,32 @@ for _target in registry.names(registry.DRAWING):
             _target
         input:
             lambda wildcards, target=_target: PLAN.drawing_figure_inputs(target),
+
+
+# The reproduction report: every paper item beside what this run computed, with a verdict
+# (neural_sculpting/figures/reproduction.py). Tables 2 and 3 and the MNIST items are judged where
+# a run has made them, without being asked for here.
+rule reproduction:
+    input:
+        PLAN.reproduction_inputs(),
+    output:
+        report=str(paths.reproduction_dir() / "README.md"),
+        verdicts=str(paths.reproduction_dir() / "verdicts.csv"),
+    log:
+        log_path("figures", "reproduction.log"),
+    benchmark:
+        benchmark_path("figures", "reproduction.tsv")
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        sculpt=SCULPT,
+        figures=str(paths.figures_dir()),
+        out=str(paths.reproduction_dir()),
+        trials=str(paths.trials_csv("validation")),
+    shell:
+        "{params.sculpt} reproduction --figures {params.figures:q} "
+        "--validation-trials {params.trials:q} -o {params.out:q} > {log:q} 2>&1"
