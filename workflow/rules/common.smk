@@ -3,6 +3,7 @@
 import shlex
 import sys
 import threading
+from pathlib import Path
 
 from snakemake.settings.types import DeploymentMethod
 

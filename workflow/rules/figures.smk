@@ -217,9 +217,14 @@ rule reproduction:
         runtime=5,
     params:
         sculpt=SCULPT,
-        figures=str(paths.figures_dir()),
-        out=str(paths.reproduction_dir()),
-        trials=str(paths.trials_csv("validation")),
+        # results/figures and results/reproduction, from the report's own path
+        figures=lambda wildcards, output: str(
+            Path(output.report).parent.parent / "figures"
+        ),
+        out=lambda wildcards, output: str(Path(output.report).parent),
+        trials=lambda wildcards, output: str(
+            Path(output.report).parent.parent / "validation" / "trials.csv"
+        ),
     shell:
         "{params.sculpt} reproduction --figures {params.figures:q} "
         "--validation-trials {params.trials:q} -o {params.out:q} > {log:q} 2>&1"
