@@ -437,3 +437,9 @@ def test_wilson_interval_is_scipys():
             low, high = wilson_interval(successes, trials)
             assert low == pytest.approx(ci.low, abs=1e-12)
             assert high == pytest.approx(ci.high, abs=1e-12)
+            # The interval holds the rate itself, exactly at 0 and n (error bars from it are
+            # never negative: 48/48 once gave 0.9999999999999999).
+            assert low <= successes / trials <= high
+    for trials in range(1, 200):
+        assert wilson_interval(trials, trials)[1] == 1.0
+        assert wilson_interval(0, trials)[0] == 0.0
