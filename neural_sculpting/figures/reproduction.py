@@ -509,14 +509,23 @@ ITEMS: tuple[Item, ...] = (
          "\"as the overlap between input node sets increases, the success rate for detecting "
          "input modules decreases. Furthermore, the success rate decreases as the number of "
          "times a sub-function is used decreases ... the same trend is observed for detecting "
-         "output sub-functions\" (Sec. 5.3)", judge_fig10),
+         "output sub-functions\" (Sec. 5.3)", judge_fig10,
+         "Every trend goes the paper's way; input separation rises with use by less than the "
+         "intervals of its ends (180 trials each), so more seeds would be needed to call it. Not "
+         "in the paper's text: ours is not monotone in overlap, overlap 3 separating the inputs "
+         "(0.33-0.53 a cell against 0.75-0.94) and keeping hidden units in the output modules "
+         "less often than overlap 4 (fig10.png); unexplained."),
     Item("fig12a", "Fig. 12a: sub-functions by depth", ("fig12a",),
          "\"NNs with depth greater than or equal to the number of hierarchical levels (5) can "
          "uncover all three types of sub-functions ... for NNs with lower depth, only the input "
          "separable sub-functions are uncovered\" (Sec. 5.4)", judge_fig12a),
     Item("fig12b", "Fig. 12b: hierarchy by use", ("fig12b",),
          "\"The findings demonstrate an increasing trend in the success rate\" with the use of "
-         "the output sub-functions (Sec. 5.4)", judge_fig12b),
+         "the output sub-functions (Sec. 5.4)", judge_fig12b,
+         "The trend holds at three and four hidden layers (fig12b.png) but not at two, where "
+         "low use is recovered more often (10 of 12 at use 1, 4 of 12 at use 8), and one hidden "
+         "layer recovers none; pooled over depths the two ends' intervals overlap. Why two "
+         "hidden layers go the other way is unexplained."),
     Item("table2", "Table 2: learning rate x batch size (input_separable, reused)", ("table2",),
          "the printed rates of Appendix H.2's Table 2 (X: untrainable)", judge_lr_batch("table2"),
          "Four seeds a setting: 3 of 4 and 4 of 4 are one network apart; the settings outside "
