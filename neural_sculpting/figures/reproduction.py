@@ -682,7 +682,14 @@ def write_report(
             shutil.copyfile(png, out_dir / png.name)
             images[item.key] = png.name
     atomic.write_text(
-        out_dir / "README.md", render(results, source or f"the figures of `{figures_dir}`", images)
+        out_dir / "README.md",
+        render(
+            results,
+            source
+            or f"the figures of `{figures_dir}` (the committed copy in `docs/reproduction/`: from "
+            "the runs that `docs/study/README.md` and `docs/appendix/README.md` describe)",
+            images,
+        ),
     )
     verdicts = pd.DataFrame([{"item": i.key, "title": i.title, "verdict": j.verdict}
                              for i, j in results])  # fmt: skip
