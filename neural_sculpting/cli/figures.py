@@ -81,7 +81,9 @@ def _reproduction(args: argparse.Namespace) -> int:
         validation_trials=args.validation_trials,
         source=args.source,
     )
-    verdicts = [j.verdict for _, j in results]
+    from neural_sculpting.figures.reproduction import base_verdict
+
+    verdicts = [base_verdict(j.verdict) for _, j in results]
     summary = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
     print(f"{args.output / 'README.md'}: {len(results)} items: {summary}")
     return 0

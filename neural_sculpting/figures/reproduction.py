@@ -94,6 +94,12 @@ def same_counts(ours: tuple[int, int], theirs: tuple[int, int]) -> bool:
     return bool(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue >= 0.05)
 
 
+def base_verdict(verdict: str) -> str:
+    """The verdict without its note on coverage: "reproduced (on 40 of 120 settings)" ->
+    "reproduced"."""
+    return verdict.split(" (")[0]
+
+
 def rate_verdict(inside: int, cells: int) -> str:
     if cells == 0:
         return NOT_RUN
@@ -376,16 +382,24 @@ def judge_lr_batch(table: str):
                            & (printed["paper_rate"] <= printed["rate_high"])).sum())  # fmt: skip
         x_ours = rates["untrainable"].astype(bool)
         x_paper = rates["paper_untrainable"].astype(bool)
+        from neural_sculpting.study import lr_batch
+
+        total = sum(len(lr_batch.LRS) * len(lr_batch.DEPTHS) * len(lr_batch.panel(g).batch_sizes)
+                    for g in lr_batch.TABLES[table])  # fmt: skip
+        depths = ", ".join(sorted(map(str, rates["depth"].unique())))
         lines = [
-            f"{len(rates)} settings run ({', '.join(sorted(map(str, rates['depth'].unique())))} "
-            "hidden layers)",
+            f"{len(rates)} of the table's {total} settings run (hidden layers: {depths}); the "
+            "others not run",
             f"untrainable (X): {int(x_ours.sum())} here, {int(x_paper.sum())} in the paper, "
             f"{int((x_ours & x_paper).sum())} in both",
             f"ours and the paper's counts (of four seeds) agree (Fisher, 0.05) in {inside} of "
             f"{len(printed)} trained settings; the paper's rate lies inside our 95% interval in "
             f"{in_interval}",
         ]
-        return Judgement(rate_verdict(inside, len(printed)), lines)
+        verdict = rate_verdict(inside, len(printed))
+        if verdict != NOT_RUN and len(rates) < total:
+            verdict = f"{verdict} (on {len(rates)} of {total} settings)"
+        return Judgement(verdict, lines)
 
     return judge
 
@@ -611,14 +625,14 @@ def judge_all(figures_dir: Path, ctx: Context) -> list[tuple[Item, Judgement]]:
             )
         else:
             judgement = item.judge({t: pd.read_csv(p) for t, p in paths.items()}, ctx)
-        if judgement.verdict in (NOT_REPRODUCED, PARTLY):
+        if base_verdict(judgement.verdict) in (NOT_REPRODUCED, PARTLY):
             judgement.evidence = item.evidence or "unexplained"
         results.append((item, judgement))
     return results
 
 
 def render(results: list[tuple[Item, Judgement]], source: str, images: dict[str, str]) -> str:
-    counts = {v: sum(j.verdict == v for _, j in results)
+    counts = {v: sum(base_verdict(j.verdict) == v for _, j in results)
               for v in (REPRODUCED, PARTLY, NOT_REPRODUCED, NOT_RUN, NOT_JUDGED)}  # fmt: skip
     summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     lines = [
