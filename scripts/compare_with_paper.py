@@ -13,21 +13,14 @@ whose width-24 cells at the published (lr, batch) settings are the same trials a
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-AUTHORS = ROOT.parent / "shared" / "reference" / "authors_networks"
-TASKS = ("input_separable", "reused", "separable_reused", "non_modular")
-# Rule-scored structure of the authors' networks (docs/authors_networks_scores.md), depth 1-3.
-AUTHORS_STRUCTURE = {
-    "input_separable": ("12/12", "12/12", "12/12"),
-    "reused": ("12/12", "26/28", "11/12"),
-    "separable_reused": ("12/12", "12/12", "12/12"),
-    "non_modular": ("12/12", "12/12", "12/12"),
-}
+from neural_sculpting.figures.registry import VALIDATION_GRAPHS as TASKS
+from neural_sculpting.figures.reproduction import read_authors_density, read_authors_scores
+from neural_sculpting.study import paths
+
 # Paper Tables 2-3, width 24, at the (lr, batch) this study uses for width 24 (paper_hparams.csv).
 PAPER_TABLES = {
     "input_separable": ("lr 0.05, batch 8", (1.0, 1.0, 1.0)),
@@ -35,16 +28,6 @@ PAPER_TABLES = {
     "separable_reused": ("lr 0.05, batch 32", (1.0, 1.0, 1.0)),
     "non_modular": ("lr 0.1 / 0.05 / 0.1, batch 8", (1.0, 1.0, 1.0)),
 }
-
-
-def authors_density() -> pd.DataFrame:
-    rows = []
-    for task in TASKS:
-        for trial in json.loads((AUTHORS / f"{task}.json").read_text()):
-            if trial["arch"][1] in (24, 36, 48):
-                rows.append((task, len(trial["arch"]) - 2, trial["density"]))
-    table = pd.DataFrame(rows, columns=["graph", "depth", "density"])
-    return table.groupby(["graph", "depth"])["density"].median()
 
 
 def fraction(rows: pd.DataFrame) -> str:
@@ -59,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=Path, default=Path("results/validation/trials.csv"))
     args = parser.parse_args(argv)
     table = pd.read_csv(args.trials)
-    density = authors_density()
+    density = read_authors_density(paths.authors_networks_dir())
+    scores = read_authors_scores(paths.authors_scores_md())
     columns = (
         "graph", "hidden layers", "structure: ours", "structure: authors' networks",
         "density: ours", "density: authors'", "paper Table 2-3 (width 24)", "ours, width 24",
@@ -71,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         for depth in (1, 2, 3):
             rows = table[(table["graph"] == task) & (table["depth"] == depth)]
             narrow = rows[rows["width"].astype(str) == "24"]
+            theirs = "/".join(map(str, scores[task, depth]))
             print(
-                f"| {task} | {depth} | {fraction(rows)} | {AUTHORS_STRUCTURE[task][depth - 1]} "
+                f"| {task} | {depth} | {fraction(rows)} | {theirs} "
                 f"| {100 * rows['density'].median():.2f}% | {100 * density[task, depth]:.2f}% "
                 f"| {paper[depth - 1]:.2f} ({setting}) | {fraction(narrow)} |"
             )

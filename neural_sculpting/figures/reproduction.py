@@ -23,6 +23,7 @@ import pandas as pd
 from neural_sculpting.figures.rates import wilson_interval
 from neural_sculpting.figures.registry import VALIDATION_GRAPHS
 from neural_sculpting.store import atomic
+from neural_sculpting.study import lr_batch
 
 REPRODUCED, PARTLY, NOT_REPRODUCED = "reproduced", "partly reproduced", "not reproduced"
 NOT_RUN, NOT_JUDGED = "not run", "not judged"
@@ -382,8 +383,6 @@ def judge_lr_batch(table: str):
                            & (printed["paper_rate"] <= printed["rate_high"])).sum())  # fmt: skip
         x_ours = rates["untrainable"].astype(bool)
         x_paper = rates["paper_untrainable"].astype(bool)
-        from neural_sculpting.study import lr_batch
-
         total = sum(len(lr_batch.LRS) * len(lr_batch.DEPTHS) * len(lr_batch.panel(g).batch_sizes)
                     for g in lr_batch.TABLES[table])  # fmt: skip
         depths = ", ".join(sorted(map(str, rates["depth"].unique())))
