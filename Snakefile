@@ -51,6 +51,12 @@ rule all_mnist:
         PLAN.mnist_targets(),
 
 
+# Dataset-file experiments (`task: dataset`): a researcher's own data, and the digits task.
+rule all_datasets:
+    input:
+        PLAN.dataset_targets(),
+
+
 rule drawings:
     input:
         drawing_targets(PLAN.boolean),

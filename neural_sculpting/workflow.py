@@ -6,16 +6,17 @@ targets for each top-level rule. Every file name comes from `study.paths`, every
 `figures.registry`. Jobs receive their trials as JSON (`trials_to_json`), so no job re-expands the
 study.
 
-Boolean trials run by `Cell`: the trials that differ only by seed share one search job (their lanes
-in one batch) and one detection job per analysis. Each trial keeps its own folder and files, and
-each of its files stays a target; a cell's job recomputes only what is missing, since the search
-reuses every stage file that matches (a sibling's networks are loaded, not retrained).
+Boolean and dataset-file trials run by `Cell`: the trials that differ only by seed share one search
+job (their lanes in one batch) and one detection job per analysis. Each trial keeps its own folder
+and files, and each of its files stays a target; a cell's job recomputes only what is missing, since
+the search reuses every stage file that matches (a sibling's networks are loaded, not retrained).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,17 +124,33 @@ class Plan:
 
     @property
     def boolean(self) -> list[Experiment]:
-        return [e for e in self.study.values() if not e.is_mnist]
+        return [e for e in self.study.values() if e.task == "boolean"]
 
     @property
     def mnist(self) -> list[Experiment]:
         return [e for e in self.study.values() if e.is_mnist]
 
+    @property
+    def dataset_experiments(self) -> list[Experiment]:
+        """The experiments on dataset files (`task: dataset`)."""
+        return [e for e in self.study.values() if e.is_dataset]
+
+    def built_datasets(self) -> dict[str, int]:
+        """The dataset files the workflow builds (scikit-learn's digits composites), by path,
+        with their composites per digit pair."""
+        built = {}
+        for trial in self.trials.values():
+            if trial.data_file is not None:
+                n = paths.built_dataset(trial.data_file.path)
+                if n is not None:
+                    built[trial.data_file.path] = n
+        return built
+
     # --- jobs -----------------------------------------------------------------------------------
 
     def search_cells(self) -> list[Cell]:
-        """The Boolean trials by cell: one search job each (MNIST trials, dozens of 1568-input
-        networks apiece, keep a job per trial)."""
+        """The Boolean and dataset-file trials by cell: one search job each (MNIST trials, dozens
+        of 1568-input networks apiece, keep a job per trial)."""
         cells: dict[str, list[Trial]] = {}
         for trial in self.trials.values():
             if trial.dataset is None:
@@ -157,15 +174,20 @@ class Plan:
     def cell_inputs(self, cell: Cell) -> list[str]:
         """What a cell's search learns from (its function graph), or what its detection reads
         (the selections and the task's file, which holds the structure it is scored against)."""
-        graph = cell.trials[0].graph
+        first = cell.trials[0]
         if cell.analysis is None:
-            return [str(paths.graph_file(graph))]
+            if first.data_file is not None:
+                return [first.data_file.path]
+            return [str(paths.graph_file(first.graph))]
         selections = [
             str(path(t.key))
             for t in cell.trials
             for path in (paths.selected_json, paths.selected_npz)
         ]
-        return [*selections, str(task_path(graph))]
+        if first.data_file is not None:
+            described = first.data_file.description
+            return [*selections, *([described] if described is not None else [])]
+        return [*selections, str(task_path(first.graph))]
 
     def trial(self, wildcards: Mapping[str, str]) -> Trial:
         """The trial whose folder the job's wildcards name."""
@@ -206,9 +228,22 @@ class Plan:
         """A wildcard constraint matching the experiments whose trials are scored (their table job
         also draws their summary figure) or those whose trials are not."""
         names = sorted(
-            e.name for e in self.study.values() if any(t.detects for t in e.trials) == scored
+            e.name for e in self.study.values() if any(t.scored for t in e.trials) == scored
         )
         return "|".join(names) if names else "(?!)"
+
+    def task_options(self, experiment: str, graph: str) -> str:
+        """How `sculpt draw-cell` learns a dataset task (its description, or that it has none);
+        nothing for the tasks config/ names. Quoted for the shell."""
+        trial = next(
+            (t for t in self._experiment(experiment, "its drawings").trials if t.graph == graph),
+            None,
+        )
+        if trial is None or trial.data_file is None:
+            return ""
+        if trial.data_file.description is None:
+            return "--undescribed"
+        return f"--description {shlex.quote(trial.data_file.description)}"
 
     def drawing_inputs(self, experiment: str, graph: str, depth: int) -> list[str]:
         """What a cell's drawing is chosen from: the records of the experiment's trials of that
@@ -341,6 +376,16 @@ class Plan:
             + self.available_figures(experiments)
         )
 
+    def dataset_targets(self) -> list[str]:
+        """The dataset experiments' tables, summary figures and drawings, and the dataset files
+        the workflow builds for them."""
+        experiments = self.dataset_experiments
+        return (
+            sorted(self.built_datasets())
+            + experiment_targets(experiments)
+            + drawing_targets(experiments)
+        )
+
     def reproduction_inputs(self) -> list[str]:
         """What the reproduction report judges: the CSVs of every figure the config's Boolean
         experiments allow, the appendix's too except Tables 2 and 3 (their sweeps, 1,056
@@ -367,6 +412,7 @@ class Plan:
         return (
             graph_targets(self.boolean)
             + sorted(self.datasets)
+            + sorted(self.built_datasets())
             + experiment_targets(experiments)
             + drawing_targets(experiments)
             + self.available_figures(experiments)
@@ -388,7 +434,7 @@ def experiment_targets(experiments: Iterable[Experiment]) -> list[str]:
     targets = []
     for experiment in experiments:
         targets.append(str(paths.trials_csv(experiment.name)))
-        if any(t.detects for t in experiment.trials):
+        if any(t.scored for t in experiment.trials):
             targets.append(str(paths.experiment_figure(experiment.name, "png")))
     return targets
 

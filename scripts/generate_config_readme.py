@@ -201,6 +201,10 @@ def type_text(spec: dict, schema: dict, levels: dict[str, str], plural: bool = F
     if "enum" in spec:
         values = " | ".join(value_text(v) for v in spec["enum"])
         return f"values {values}" if plural else values
+    if "const" in spec:
+        return value_text(spec["const"])
+    if "oneOf" in spec:
+        return " or ".join(type_text(part, schema, levels, plural) for part in spec["oneOf"])
     kind = spec.get("type")
     if isinstance(kind, list):
         return " or ".join(type_text({**spec, "type": k}, schema, levels, plural) for k in kind)
@@ -359,7 +363,10 @@ def defaults_by_task_kind() -> list[str]:
         textwrap.fill(
             "An MNIST experiment's left-out keys take the paper's MNIST settings (Section 5.5) "
             "where they differ from the Boolean defaults above; MNIST networks also train "
-            "without input noise. An `edge_only` experiment without `pe` takes the edge-only "
+            'without input noise. A dataset experiment (a file of your own, README "Your own '
+            "task\") takes MNIST's detection thresholds, no input noise, and as its pruning "
+            "threshold each dense network's own accuracy (dense). An `edge_only` experiment "
+            "without `pe` takes the edge-only "
             f"schedule {', '.join(f'{v:g}' for v in EDGE_ONLY_PE)} (Section 3.1). From "
             "`neural_sculpting/study/defaults.py`, the one source of defaults.",
             width=100,

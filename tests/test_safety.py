@@ -13,12 +13,14 @@ SOURCES = sorted(
     for folder in ("neural_sculpting", "scripts", "benchmarks", "tests")
     for p in (ROOT / folder).rglob("*.py")
 )
-# Shell placeholders allowed without `:q`: built with shlex.quote (sculpt, args, trials), numbers
-# (threads, seed, thresholds, budget: empty or an option and a number), or values the Snakefile's
-# wildcard constraints and the config schema restrict to [a-z0-9_.-] (target, depth, device).
+# Shell placeholders allowed without `:q`: built with shlex.quote (sculpt, args, trials, task),
+# numbers (threads, seed, thresholds, budget: empty or an option and a number), or values the
+# Snakefile's wildcard constraints and the config schema restrict to [a-z0-9_.-] (target, depth,
+# device).
 PREQUOTED = {
     "params.sculpt", "params.args", "params.trials", "params.thresholds", "params.seed",
-    "params.device", "params.budget", "threads", "wildcards.target", "wildcards.depth",
+    "params.device", "params.budget", "params.task", "threads", "wildcards.target",
+    "wildcards.depth",
 }  # fmt: skip
 
 

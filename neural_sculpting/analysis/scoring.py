@@ -259,3 +259,55 @@ def score_modules(
         detected=tuple(sorted({sig.describe(names) for sig in considered.values()})),
         failures=() if structure else _failures(labels, expected, considered, flags),
     )
+
+
+def _compact(indices: Sequence[int], prefix: str) -> str:
+    """Consecutive indices as ranges: x0-x63,x70."""
+    parts, run = [], []
+    for i in sorted(indices):
+        if run and i != run[-1] + 1:
+            parts.append(run)
+            run = []
+        run.append(i)
+    if run:
+        parts.append(run)
+    return ",".join(
+        f"{prefix}{r[0]}" if len(r) == 1 else f"{prefix}{r[0]}-{prefix}{r[-1]}" for r in parts
+    )
+
+
+def describe_signature(signature: Signature, input_names: Sequence[str] | None = None) -> str:
+    """A signature as text, with runs of inputs without names (and of outputs) as ranges, for
+    tasks of many inputs (a dataset file's features, each its own group)."""
+    ins = (
+        ",".join(input_names[i] for i in sorted(signature.inputs))
+        if input_names
+        else _compact(signature.inputs, "x")
+    )
+    return f"inputs {{{ins}}} -> outputs {{{_compact(signature.outputs, 'y')}}}"
+
+
+def found_modules(
+    masks: Sequence[np.ndarray],
+    labels: Labels,
+    input_groups: Sequence[frozenset[int]] | None = None,
+    input_names: Sequence[str] | None = None,
+) -> dict:
+    """What detection found, where nothing is expected to compare it with (a dataset task without
+    sub-functions): the modules holding hidden units, modules and alive units per layer, and the
+    signature of each module not made of input units alone."""
+    signatures = module_signatures(masks, labels, input_groups)
+    deeper = {lab for layer in labels[1:] for lab in layer if lab is not None}
+    hidden = {lab for layer in labels[1:-1] for lab in layer if lab is not None}
+    return {
+        "n_modules": len(hidden),
+        "modules_per_layer": [len({lab for lab in layer if lab is not None}) for layer in labels],
+        "condensed_arch": [sum(lab is not None for lab in layer) for layer in labels],
+        "detected": sorted(
+            {
+                describe_signature(sig, input_names)
+                for lab, sig in signatures.items()
+                if lab in deeper
+            }
+        ),
+    }

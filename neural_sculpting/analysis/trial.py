@@ -20,7 +20,7 @@ from neural_sculpting.analysis.module_detection import (
     ModuleDetection,
     detect_modules,
 )
-from neural_sculpting.analysis.scoring import module_signatures, score_modules
+from neural_sculpting.analysis.scoring import found_modules, module_signatures, score_modules
 from neural_sculpting.analysis.ties import tie_counts
 from neural_sculpting.store import atomic
 from neural_sculpting.store.arrays import ArraysError, SelectedArrays
@@ -28,8 +28,11 @@ from neural_sculpting.store.arrays import load_selected as load_arrays
 from neural_sculpting.store.records import RecordError, Score, Selection
 from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import Task, expected_structure
+from neural_sculpting.tasks.dataset_task import DatasetTask
 from neural_sculpting.tasks.function_graph import FunctionGraph
 from neural_sculpting.tasks.mnist_task import MnistTask
+
+Described = MnistTask | DatasetTask  # tasks whose input groups and categories a file names
 
 
 class AnalysisError(ValueError):
@@ -90,18 +93,31 @@ def analyse_trial(
         "kept_weights": kept,
         "total_weights": int(sum(m.size for m in masks)),
     }
-    categories = graph.categories if isinstance(graph, MnistTask) else {}
+    categories = graph.categories if isinstance(graph, Described) else {}
     if not selection.trainable:
         return None, Score(**summary, categories=dict.fromkeys(categories))
     detection = detect_modules(masks, settings)
+    if isinstance(graph, DatasetTask) and not graph.scored:
+        # Nothing expected: report what was found, the flags left empty (not failed).
+        groups, names = _unscored_groups(graph)
+        found = found_modules(masks, detection.module_labels, groups, names)
+        return detection, Score(**summary, **found)
     expected = expected_structure(graph, hidden_layers=len(masks) - 1)
     flags = score_modules(masks, detection.module_labels, expected).to_json()
-    if isinstance(graph, MnistTask):
+    if isinstance(graph, Described):
         flags["categories"] = graph.category_flags(flags)
     ties = tie_counts(arrays, expected, settings) if selection.pruned else None
     if ties is not None:
         flags["tied_lanes"], flags["tied_lanes_recovered"] = ties
     return detection, Score(**summary, **flags)
+
+
+def _unscored_groups(task: DatasetTask):
+    """The input groups an unscored dataset task's modules are described by: its named groups,
+    or, without a description, the input units themselves (described as ranges)."""
+    if not task.described:
+        return None, None
+    return tuple(task.input_groups.values()), tuple(task.input_groups)
 
 
 def write_analysis(
@@ -123,6 +139,10 @@ def module_colours(masks, labels, graph: Task, depth: int) -> dict:
     drawing and its function graph correspond; other modules are grey."""
     from neural_sculpting.figures.drawing import PALETTE
 
+    if isinstance(graph, DatasetTask) and not graph.scored:
+        # Nothing to match: each module its own colour, in order of its first unit.
+        order = list(dict.fromkeys(lab for layer in labels[1:] for lab in layer if lab is not None))
+        return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(order)}
     expected = expected_structure(graph, depth)
     order = list(expected.subfunctions)
     by_signature = {sig: PALETTE[order.index(name) % len(PALETTE)]
@@ -169,8 +189,24 @@ def draw_trial(
         graph=graph if with_graph and isinstance(graph, FunctionGraph) else None,
         depth=depth,
         colours=module_colours(masks, labels, graph, depth),
-        input_groups=graph.input_groups if isinstance(graph, MnistTask) else None,
+        input_groups=drawn_groups(graph),
+        input_unit=input_unit(graph),
     )
+
+
+def drawn_groups(graph: Task):
+    """The input groups a drawing gathers into one node per module (MNIST's digits, a described
+    dataset's groups); None draws every input unit."""
+    if isinstance(graph, MnistTask) or (isinstance(graph, DatasetTask) and graph.described):
+        return graph.input_groups
+    return None
+
+
+def input_unit(graph: Task) -> str:
+    """What a drawing counts in an input group's node: pixels of images, else inputs."""
+    if isinstance(graph, MnistTask) or getattr(graph, "image", None) is not None:
+        return "px"
+    return "inputs"
 
 
 def structure_key(trial_dir: Path, analysis_dir: Path, graph: Task) -> str:
@@ -180,6 +216,9 @@ def structure_key(trial_dir: Path, analysis_dir: Path, graph: Task) -> str:
     stored = json.loads(paths.modules_file(analysis_dir).read_text())["detection"]
     labels = ModuleDetection.from_json(stored).module_labels
     input_only = set(labels[0]) - {lab for layer in labels[1:] for lab in layer}
+    if isinstance(graph, DatasetTask) and not graph.scored:
+        groups, names = _unscored_groups(graph)
+        return " | ".join(found_modules(masks, labels, groups, names)["detected"])
     expected = expected_structure(graph, len(masks) - 1)
     signatures = module_signatures(masks, labels, expected.input_groups)
     names = expected.input_group_names
@@ -194,14 +233,16 @@ def representative_trial(rows: list[dict], graph: Task) -> tuple[dict, int, int]
     one whose structure is the most common in the cell, preferring the first (width, seed) of
     the cell as the paper kept one width and seed where the majority allowed. Returns the row,
     how many trials share its structure and how many were compared."""
-    # Untrainable trials have an analysis folder but no detection (structure_match is empty).
+    # Untrainable trials have an analysis folder but no detection; an unscored task's trials
+    # have a detection and empty flags.
     scored = [
         r
         for r in rows
-        if isinstance(r.get("analysis_dir"), str) and r.get("structure_match") in (True, False)
+        if isinstance(r.get("analysis_dir"), str)
+        and (r.get("structure_match") in (True, False) or r.get("trainable") in (True, "True"))
     ]
     if not scored:
-        raise AnalysisError("no scored trial in this cell (all untrainable?)")
+        raise AnalysisError("no analysed trial in this cell (all untrainable?)")
     keys = [structure_key(Path(r["trial_dir"]), Path(r["analysis_dir"]), graph) for r in scored]
     counts = {k: keys.count(k) for k in keys}
     best = max(counts.values())

@@ -82,6 +82,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="FILE.npz",
         help="MNIST composite dataset (sculpt mnist-data) instead of --graph",
     )
+    task.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE.npz",
+        help="a dataset file of your own (x_train, y_train, x_val, y_val) instead of --graph; "
+        "its task is named after the file",
+    )
     parser.add_argument("--arch", help="hidden widths, e.g. 24-24 (required without --trial)")
     parser.add_argument(
         "--seed",
@@ -105,9 +112,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--accuracy-threshold",
-        type=float,
-        default=_PRUNING.accuracy_threshold,
-        help=f"percent a pruning step must keep (default {_PRUNING.accuracy_threshold:g})",
+        type=_threshold,
+        default=None,
+        metavar="PERCENT|dense",
+        help="percent a pruning step must keep, or dense: the trial's dense network's accuracy "
+        f"(default {_PRUNING.accuracy_threshold:g}; with --data, dense)",
     )
     parser.add_argument(
         "--accuracy-measure",
@@ -157,6 +166,22 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the selections as JSON")
 
 
+def _threshold(text: str) -> float | str:
+    if text == "dense":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percent or dense: {text!r}") from None
+
+
+def _threshold_of(args: argparse.Namespace) -> float | None:
+    """The threshold asked for: None is the dense rule (each trial's A_v)."""
+    if args.accuracy_threshold is None:
+        return None if args.data is not None else _PRUNING.accuracy_threshold
+    return None if args.accuracy_threshold == "dense" else args.accuracy_threshold
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the engine's subcommands to the `sculpt` parser."""
     helps = {
@@ -186,20 +211,31 @@ def _mnist_data(path: Path) -> TaskData:
     return mnist_data(CompositeDataset.load(path))  # one-line errors of its own
 
 
+def _file_data(path: str | Path, name: str, class_groups=()) -> TaskData:
+    from neural_sculpting.engine.data import dataset_data
+    from neural_sculpting.tasks.dataset_file import load_dataset_file
+
+    return dataset_data(name, load_dataset_file(path), class_groups)  # one-line errors of its own
+
+
 def _from_trial(args: argparse.Namespace):
     """The search of the trials given as JSON (one, or a cell's): settings, folders, data."""
     from neural_sculpting.engine.search import SearchSettings, SearchTrial
 
     trials = trials_from_json(args.trial)
     settings = {SearchSettings.of_trial(t) for t in trials}
-    datasets = {t.dataset for t in trials}
+    datasets = {t.dataset or t.data_file for t in trials}
     if len(settings) > 1 or len(datasets) > 1:
         raise EngineUsageError(
             "--trial: the trials of one search must share their architecture and settings "
             f"(got {len(settings)} settings and {len(datasets)} datasets)"
         )
     (dataset,) = datasets
-    data = None if dataset is None else _mnist_data(dataset.path)
+    data = None
+    if trials[0].data_file is not None:
+        data = _file_data(dataset.path, trials[0].graph, dataset.class_groups)
+    elif dataset is not None:
+        data = _mnist_data(dataset.path)
     runs = [SearchTrial(t.graph, t.seed, paths.trial_dir(t.key)) for t in trials]
     return runs, settings.pop(), data
 
@@ -223,14 +259,19 @@ def _from_flags(args: argparse.Namespace):
     if args.arch is None or args.out is None:
         raise EngineUsageError("--arch and --out-dir are needed without --trial")
     data = None
-    if args.mnist is not None:
+    if args.mnist is not None or args.data is not None:
         if args.noise_std not in (None, 0.0):
-            raise EngineUsageError("--noise-std is for Boolean tasks; MNIST trains without noise")
-        data = _mnist_data(args.mnist)
+            raise EngineUsageError("--noise-std is for Boolean tasks; datasets train without noise")
+        if args.mnist is not None:
+            data = _mnist_data(args.mnist)
+        else:
+            from neural_sculpting.tasks.dataset_task import task_name_of_file
+
+            data = _file_data(args.data, task_name_of_file(args.data))
         graphs, noise_std = list(data.names), 0.0
     else:
         if args.accuracy_measure != "per_bit":
-            raise EngineUsageError("--accuracy-measure per_digit needs an --mnist task")
+            raise EngineUsageError("--accuracy-measure per_digit needs an --mnist or --data task")
         graphs = list(dict.fromkeys(args.graph))
         noise_std = args.noise_std
     given: dict[str, Any] = {
@@ -244,7 +285,7 @@ def _from_flags(args: argparse.Namespace):
             **(given | ({} if noise_std is None else {"noise_std": noise_std}))
         ),
         pruning=PruningHparams(
-            accuracy_threshold=args.accuracy_threshold,
+            accuracy_threshold=_threshold_of(args),
             require_trainable_dense=not args.allow_untrainable,
             accuracy_measure=args.accuracy_measure,
         ),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from neural_sculpting import __version__
+from neural_sculpting.cli import datasets as datasets_cli
 from neural_sculpting.cli import engine as engine_cli
 from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.cli import mnist as mnist_cli
@@ -30,6 +31,23 @@ def load_task(name: str):
     from neural_sculpting.tasks.catalog import load_task
 
     return load_task(name)
+
+
+def dataset_task_of(args: argparse.Namespace, arch):
+    """The task named by --graph, or with --description or --undescribed a dataset task of the
+    sizes `arch()` gives (`4-24-2`: inputs first, outputs last)."""
+    if args.description is None and not args.undescribed:
+        return load_task(args.graph)
+    from neural_sculpting.tasks.catalog import dataset_task
+
+    widths = [int(w) for w in str(arch()).split("-")]
+    return dataset_task(args.graph, args.description, widths[0], widths[-1])
+
+
+def trial_task(trial):
+    from neural_sculpting.tasks.catalog import trial_task
+
+    return trial_task(trial)
 
 
 def load_graph(name: str):
@@ -185,18 +203,25 @@ def _detect(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis.trial import write_analysis
 
     if args.trial is not None:  # the workflow: trials of the study (a cell), as JSON
+        trials = trials_from_json(args.trial)
+        task = trial_task(trials[0])  # a cell's trials share their task
         jobs = [
-            (paths.trial_dir(t.key), t.graph, t.detection, paths.analysis_dir(t.key, t.analysis))
-            for t in trials_from_json(args.trial)
+            (paths.trial_dir(t.key), t.detection, paths.analysis_dir(t.key, t.analysis))
+            for t in trials
         ]
     else:
         if args.trial_dir is None or args.graph is None:
             raise ValueError("--trial-dir and --graph are needed without --trial")
         settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
-        jobs = [(args.trial_dir, args.graph, settings, args.out_dir or args.trial_dir)]
-    tasks = {graph: load_task(graph) for graph in dict.fromkeys(job[1] for job in jobs)}
-    for trial_dir, graph, settings, out_dir in jobs:
-        score = write_analysis(trial_dir, out_dir, tasks[graph], settings)
+        jobs = [(args.trial_dir, settings, args.out_dir or args.trial_dir)]
+        task = dataset_task_of(args, lambda: _selected_arch(args.trial_dir))
+    for trial_dir, settings, out_dir in jobs:
+        score = write_analysis(trial_dir, out_dir, task, settings)
+        if score.trainable and score.structure_match is None:  # a task with nothing expected
+            print(f"{trial_dir}: {score.n_modules} hidden modules (unscored)")
+            for line in score.detected or []:
+                print(f"  {line}")
+            continue
         flags = ("input_modules_match", "output_modules_match", "hidden_modules_match")
         summary = ", ".join(f"{f.split('_')[0]} {getattr(score, f)}" for f in flags)
         print(f"{trial_dir}: structure_match {score.structure_match} ({summary})")
@@ -205,11 +230,19 @@ def _detect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _selected_arch(trial_dir: Path) -> str:
+    """A trial folder's architecture, from its selection record."""
+    from neural_sculpting.analysis.trial import load_selected_arrays
+
+    return load_selected_arrays(trial_dir)[1].arch
+
+
 def _draw(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis.trial import draw_trial
 
     analysis_dir = args.analysis_dir or paths.find_analysis(args.trial_dir)
-    draw_trial(args.trial_dir, analysis_dir, load_task(args.graph), args.output, args.with_graph)
+    task = dataset_task_of(args, lambda: _selected_arch(args.trial_dir))
+    draw_trial(args.trial_dir, analysis_dir, task, args.output, args.with_graph)
     return 0
 
 
@@ -230,7 +263,7 @@ def _draw_cell(args: argparse.Namespace) -> int:
     cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
     if cell.empty:
         raise ValueError(f"{source}: no trial of {args.graph} with {args.depth} hidden layers")
-    task = load_task(args.graph)
+    task = dataset_task_of(args, lambda: cell["arch"].iloc[0])
     untrainable = int((cell["trainable"] == False).sum())  # noqa: E712 (a pandas mask)
     if untrainable == len(cell):
         from neural_sculpting.figures.drawing import draw_note
@@ -281,6 +314,7 @@ def _add_analysis_commands(subparsers) -> None:
         f"(default {default.merge_threshold:g})",
     )
     detect.add_argument("--out-dir", type=Path, help="where modules.json and score.json go")
+    _add_dataset_task_options(detect)
     detect.set_defaults(handler=_detect)
 
     draw = subparsers.add_parser("draw", help="draw a trial's pruned network with its modules")
@@ -289,6 +323,7 @@ def _add_analysis_commands(subparsers) -> None:
     draw.add_argument("--analysis-dir", type=Path, help="folder with modules.json")
     draw.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
     draw.add_argument("--with-graph", action="store_true", help="the function graph beside it")
+    _add_dataset_task_options(draw)
     draw.set_defaults(handler=_draw)
 
     cell = subparsers.add_parser(
@@ -305,7 +340,24 @@ def _add_analysis_commands(subparsers) -> None:
     cell.add_argument("--graph", required=True)
     cell.add_argument("--depth", required=True, type=int, help="number of hidden layers")
     cell.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    _add_dataset_task_options(cell)
     cell.set_defaults(handler=_draw_cell)
+
+
+def _add_dataset_task_options(parser: argparse.ArgumentParser) -> None:
+    """How a command learns a dataset task that config/tasks/ does not hold."""
+    task = parser.add_mutually_exclusive_group()
+    task.add_argument(
+        "--description",
+        type=Path,
+        metavar="FILE.yaml",
+        help="a dataset task's description (kind dataset); --graph is then its name",
+    )
+    task.add_argument(
+        "--undescribed",
+        action="store_true",
+        help="a dataset task without a description: every input its own group, not scored",
+    )
 
 
 def _table(args: argparse.Namespace) -> int:
@@ -400,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_command(subparsers)
     figures_cli.register(subparsers)
     mnist_cli.register(subparsers)
+    datasets_cli.register(subparsers)
     _add_status_command(subparsers)
     return parser
 

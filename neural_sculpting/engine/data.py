@@ -10,6 +10,8 @@ fixed number of rows (`val_chunks`), so neither grows with lanes x validation ro
 rows x 1568 pixels would be 125 MB per lane). The chunking depends on the data only, never on the
 number of lanes, so a lane's numbers are bitwise the same alone or in a batch.
 
+Dataset files (`dataset_data`) keep their own train/validation rows, without noise.
+
 Boolean tasks (Appendix H.1): training rows = the full truth table, with fresh N(0, 0.1)
 noise on the inputs every epoch, shuffled; validation = the clean table.
 """
@@ -30,6 +32,7 @@ from neural_sculpting.tasks.composites import task_name
 
 if TYPE_CHECKING:
     from neural_sculpting.tasks.composites import CompositeDataset
+    from neural_sculpting.tasks.dataset_file import DatasetArrays
 
 
 # Validation rows evaluated at once: bounds activations to lanes x EVAL_ROWS x width. Boolean
@@ -58,6 +61,9 @@ class TaskData:
     val_y: torch.Tensor
     digit_groups: tuple[tuple[int, int], ...] = ()
     digit_one_hot: bool = False
+    # Per task, the SHA-256 of the file its rows come from where that file defines the task (a
+    # dataset file); empty: the task's own file does (`stage_records.task_sha256`).
+    sha256: tuple[str | None, ...] = ()
 
     @property
     def n_inputs(self) -> int:
@@ -177,6 +183,38 @@ def mnist_data(dataset: CompositeDataset) -> MnistData:
 
 
 @dataclass(frozen=True)
+class PixelData(TaskData):
+    """A dataset file's uint8 inputs: kept uint8 on the device, float32 / 255 when gathered."""
+
+    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.float32) / 255
+
+
+def dataset_data(
+    name: str, arrays: DatasetArrays, class_groups: Sequence[tuple[int, int]] = ()
+) -> TaskData:
+    """One dataset task (`tasks/dataset_file.py`) from its checked arrays: no per-epoch noise.
+    `class_groups` are the one-hot output slices the per-class accuracy scores (the file's own
+    for class labels, else what the task's description says)."""
+    groups = tuple(class_groups) or arrays.class_groups
+
+    def rows(x: np.ndarray, dtype) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=dtype)).unsqueeze(0)
+
+    kind, x_type = (PixelData, np.uint8) if arrays.pixels else (TaskData, np.float32)
+    return kind(
+        names=(name,),
+        train_x=rows(arrays.x_train, x_type),
+        train_y=rows(arrays.y_train, np.float32),
+        val_x=rows(arrays.x_val, x_type),
+        val_y=rows(arrays.y_val, np.float32),
+        digit_groups=groups,
+        digit_one_hot=bool(groups),
+        sha256=(arrays.sha256,),
+    )
+
+
+@dataclass(frozen=True)
 class EpochPlan:
     """Per-lane row order [L, N] and input noise [L, N, n] (or None), already on the device."""
 
@@ -205,7 +243,10 @@ class LaneData:
                 f"got {accuracy_measure!r}"
             )
         if accuracy_measure == "per_digit" and not data.digit_groups:
-            raise DataError("per_digit accuracy needs a task with digit outputs (MNIST)")
+            raise DataError(
+                "per_digit accuracy needs a task with digit or class outputs (MNIST, or a "
+                "dataset with class labels or `classes` in its description)"
+            )
         eval_rows = EVAL_ROWS if eval_rows is None else eval_rows
         if eval_rows < 1:
             raise DataError(f"eval_rows must be at least 1, got {eval_rows}")

@@ -5,13 +5,13 @@ seeds), so a split run gives bitwise the result of one batch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
 from neural_sculpting.engine.data import EVAL_ROWS, LaneData
 from neural_sculpting.engine.lanes import LaneMLP
-from neural_sculpting.engine.pruning.schedule import LaneSchedule
+from neural_sculpting.engine.pruning.schedule import LaneSchedule, lane_thresholds
 from neural_sculpting.engine.training import Evaluation, lane_memory_bytes, train_lanes
 from neural_sculpting.study.hparams import TrainingHparams
 
@@ -49,7 +49,7 @@ def prune_in_groups(
     model: LaneMLP,
     data: LaneData,
     hp: TrainingHparams,
-    threshold: float,
+    threshold: float | Sequence[float],
     schedules: list[LaneSchedule],
     groups: list[list[int]],
     hook: Hook | None,
@@ -59,6 +59,7 @@ def prune_in_groups(
     sees every lane: those of later groups at their start."""
     if len(groups) == 1:
         return prune(model, data, hp, threshold, schedules, on_round=hook, progress=progress)
+    limits = lane_thresholds(threshold, len(schedules))
     for group in groups:
 
         def group_hook(part: LaneMLP, lanes: list[LaneSchedule], group=group) -> None:
@@ -66,7 +67,7 @@ def prune_in_groups(
             hook(model, schedules)
 
         part = prune(
-            model.select(group), data.select(group), hp, threshold,
+            model.select(group), data.select(group), hp, [limits[i] for i in group],
             [schedules[i] for i in group], on_round=group_hook if hook else None,
             progress=progress,
         )  # fmt: skip

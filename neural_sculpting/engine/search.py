@@ -102,6 +102,7 @@ class _Run:
     configs: dict[str, dict[str, Any]]
     dense: LaneMLP | None = None
     dense_accuracy: float | None = None
+    threshold: float | None = None  # the accuracy its pruning steps must keep
     trainable: bool = True
     units: LaneMLP | None = None
     unit_lanes: list[dict[str, Any]] = field(default_factory=list)
@@ -177,7 +178,9 @@ class Search:
         widths = (self.data.n_inputs, *exp.hidden, self.data.n_outputs)
         self.widths = widths
         self.runs = []
-        digests = {name: task_sha256(name) for name in names}
+        # A dataset file's content defines its task; a task file's, the others'.
+        own = dict(zip(self.data.names, self.data.sha256, strict=True)) if self.data.sha256 else {}
+        digests = {name: own.get(name) or task_sha256(name) for name in names}
         for trial in trials:
             pu, pe = search_values(exp, trial)
             configs = stage_configs(exp, trial, widths, pu, pe, digests[trial.graph])
@@ -202,11 +205,10 @@ class Search:
         groups = self._groups(stage, len(tasks))
         return train_in_groups(model, self._lane_data(tasks), self.exp.training, keys, groups)
 
-    def _prune(self, stage, prune, model, tasks, schedules, hook, progress) -> LaneMLP:
+    def _prune(self, stage, prune, model, tasks, thresholds, schedules, hook, progress) -> LaneMLP:
         groups = self._groups(stage, len(tasks))
-        threshold = self.exp.pruning.accuracy_threshold
         return prune_in_groups(
-            prune, model, self._lane_data(tasks), self.exp.training, threshold, schedules,
+            prune, model, self._lane_data(tasks), self.exp.training, thresholds, schedules,
             groups, hook, _progress_fn(progress),
         )  # fmt: skip
 
@@ -304,9 +306,9 @@ class Search:
                     "wall_s": spent[0],
                 }
                 self._save(run, "dense", run.dense, [lane], spent)
-        threshold = self.exp.pruning.accuracy_threshold
         for run in self.runs:
-            reached = run.dense_accuracy >= threshold
+            run.threshold = self.exp.pruning.threshold_for(run.dense_accuracy)
+            reached = run.dense_accuracy >= run.threshold
             run.trainable = reached or not self.exp.pruning.require_trainable_dense
 
     # -- units --
@@ -345,7 +347,8 @@ class Search:
         model = LaneMLP.concat(models)
         progress = self._progress("units", len(schedules))
         hook = self._state_hook("units", todo, spans)
-        model = self._prune("units", prune_units, model, tasks, schedules, hook, progress)
+        limits = self._thresholds(todo, spans)
+        model = self._prune("units", prune_units, model, tasks, limits, schedules, hook, progress)
         progress.close()
         spent = clock.spent(len(todo))
         for run, (a, b) in zip(todo, spans, strict=True):
@@ -360,6 +363,11 @@ class Search:
             )  # fmt: skip
             if run.out is not None:
                 checkpoint.remove_state(run.out, "units")
+
+    @staticmethod
+    def _thresholds(todo: list[_Run], spans: list[tuple[int, int]]) -> list[float]:
+        """Each lane's threshold: its trial's (one A_v per trial under the dense rule)."""
+        return [run.threshold for run, (a, b) in zip(todo, spans, strict=True) for _ in range(a, b)]
 
     def _state_hook(
         self,
@@ -451,7 +459,8 @@ class Search:
         progress = self._progress("edges", len(schedules))
         extras = [{"start_accuracy": starts} for _, starts in meta]
         hook = self._state_hook("edges", todo, spans, extras)
-        model = self._prune("edges", prune_edges, model, tasks, schedules, hook, progress)
+        limits = self._thresholds(todo, spans)
+        model = self._prune("edges", prune_edges, model, tasks, limits, schedules, hook, progress)
         progress.close()
         spent = clock.spent(len(todo))
         for run, (a, b), (lane_meta, starts) in zip(todo, spans, meta, strict=True):
@@ -504,7 +513,7 @@ class Search:
                                                          strict=True)]  # fmt: skip
         if not (run.trainable and run.edge_lanes and run.edges is not None):
             return arrays.SelectedArrays(masks, weights)
-        tied = tied_lanes(run.edge_lanes, self.exp.pruning.accuracy_threshold)
+        tied = tied_lanes(run.edge_lanes, run.threshold)
         index = torch.as_tensor(tied, dtype=torch.long)
         tied_masks = [m.cpu().index_select(0, index).numpy().astype(bool)
                       for m in run.edges.weight_masks]  # fmt: skip
@@ -524,5 +533,6 @@ class Search:
         result, index = select(
             run.trial.graph, run.trial.seed, self.exp.search.mode, arch_name(self.widths),
             self.exp.pruning, run.dense_accuracy, run.edge_lanes if run.trainable else [],
+            threshold=run.threshold,
         )  # fmt: skip
         return result, run.dense if index is None else run.edges.select([index])

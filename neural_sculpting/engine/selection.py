@@ -21,10 +21,13 @@ def select(
     pruning: PruningHparams,
     dense_accuracy: float,
     edge_lanes: Sequence[dict[str, Any]],
+    threshold: float | None = None,
 ) -> tuple[Selection, int | None]:
     """A trial's selection and the index of its edge lane; with no edge lanes (dense or
-    untrainable trials) the dense network is selected (index None)."""
-    threshold = pruning.accuracy_threshold
+    untrainable trials) the dense network is selected (index None). `threshold` is the one the
+    trial pruned with (by default the settings', or under the dense rule its own A_v)."""
+    if threshold is None:
+        threshold = pruning.threshold_for(dense_accuracy)
     reached = dense_accuracy >= threshold
     result = Selection(
         graph=graph, seed=seed, mode=mode, arch=arch, accuracy_measure=pruning.accuracy_measure,

@@ -101,7 +101,7 @@ def draw_note(path: Path | str, title: str, note: str) -> None:
 
 
 def _input_nodes(
-    labels, prefix: str, input_groups: Mapping[str, frozenset[int]] | None
+    labels, prefix: str, input_groups: Mapping[str, frozenset[int]] | None, unit: str = "px"
 ) -> dict[int, tuple[str, str]]:
     """Node name and text of each alive input unit. With `input_groups` (MNIST: the pixels of each
     digit), one node stands for all alive units of a group that share a module, as hundreds of
@@ -116,7 +116,7 @@ def _input_nodes(
         key = (group_of.get(u, "other"), modules.index(labels[0][u]))
         counts[key] = counts.get(key, 0) + 1
     return {
-        u: (f"{prefix}L0_{key[0]}_{key[1]}", f"{key[0]}\n{counts[key]} px")
+        u: (f"{prefix}L0_{key[0]}_{key[1]}", f"{key[0]}\n{counts[key]} {unit}")
         for u in alive
         for key in [(group_of.get(u, "other"), modules.index(labels[0][u]))]
     }
@@ -129,11 +129,12 @@ def _network_graph_into(
     prefix: str = "",
     colours: dict | None = None,
     input_groups: Mapping[str, frozenset[int]] | None = None,
+    input_unit: str = "px",
 ) -> None:
     """Add the alive units and edges of a pruned network, one coloured box per module."""
     n_layers = len(labels)
     names: dict[tuple[int, int], str] = {}
-    for unit, (name, text) in _input_nodes(labels, prefix, input_groups).items():
+    for unit, (name, text) in _input_nodes(labels, prefix, input_groups, input_unit).items():
         names[0, unit] = name
         if not agraph.has_node(name):
             width = "0.3" if input_groups is None else "0.75"
@@ -197,6 +198,7 @@ def network_agraph(
     depth: int | None = None,
     colours: dict | None = None,
     input_groups: Mapping[str, frozenset[int]] | None = None,
+    input_unit: str = "px",
 ) -> pgv.AGraph:
     """A pruned network (alive units only, inputs at the bottom, a box per module); with `graph`,
     its function graph beside it (boxes as expected at `depth` hidden layers) for comparison.
@@ -207,7 +209,9 @@ def network_agraph(
     agraph.node_attr.update(shape="circle", fixedsize="true", fontsize="10")
     agraph.edge_attr.update(arrowsize="0.4", penwidth="0.7")
     if graph is None:
-        _network_graph_into(agraph, masks, labels, colours=colours, input_groups=input_groups)
+        _network_graph_into(
+            agraph, masks, labels, colours=colours, input_groups=input_groups, input_unit=input_unit
+        )
         return agraph
     side = agraph.add_subgraph(name="cluster_network", label="pruned network", color="white")
     _network_graph_into(side, masks, labels, prefix="n_", colours=colours)
@@ -235,13 +239,14 @@ def draw_network(
     depth: int | None = None,
     colours: dict | None = None,
     input_groups: Mapping[str, frozenset[int]] | None = None,
+    input_unit: str = "px",
 ) -> None:
     """Render a pruned network with its modules to PNG, SVG or PDF, atomically."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg", "pdf"):
         raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
-    agraph = network_agraph(masks, labels, title, graph, depth, colours, input_groups)
+    agraph = network_agraph(masks, labels, title, graph, depth, colours, input_groups, input_unit)
     agraph.layout(prog="dot")
     with atomic.atomic_path(path) as tmp:
         agraph.draw(str(tmp), format=fmt)

@@ -1,7 +1,8 @@
 """`trials.csv`: one row per trial, built from the trial folders alone.
 
 Each row joins the search's `selected.json` (settings and the chosen network), the analysis's
-`score.json` (the flags of `scoring.py`, and for MNIST tasks one `category_<name>` column per
+`score.json` (the flags of `scoring.py`, the signatures of the modules detected (`detected`, what
+a task without a description reports), and for described tasks one `category_<name>` column per
 success category of the task description) and the task file's `params`. `density` counts kept
 weights over all weights of the original network, biases excluded; `val_accuracy` is the measure
 the pruning threshold uses.
@@ -18,19 +19,19 @@ import pandas as pd
 from neural_sculpting.store import atomic
 from neural_sculpting.store.records import Score, Selection
 from neural_sculpting.study import paths
-from neural_sculpting.tasks.catalog import load_task
+from neural_sculpting.tasks.catalog import task_params
 
 COLUMNS = [
     "graph", "depth", "width", "arch", "seed", "lr", "batch_size", "epochs", "mode", "pu", "pe",
     "trainable", "dense_val_accuracy", "density", "val_accuracy", "n_modules",
     "input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match",
     "modules_found", "modules_per_layer", "condensed_arch", "tied_lanes", "tied_lanes_recovered",
-    "trial_dir", "analysis_dir",
+    "detected", "trial_dir", "analysis_dir",
 ]  # fmt: skip
 SCORE_COLUMNS = (
     "n_modules", "input_modules_match", "output_modules_match", "hidden_modules_match",
     "structure_match", "modules_found", "modules_per_layer", "condensed_arch", "tied_lanes",
-    "tied_lanes_recovered",
+    "tied_lanes_recovered", "detected",
 )  # fmt: skip
 
 
@@ -75,13 +76,15 @@ def trial_row(selected_json: Path, score_json: Path | None) -> dict[str, Any]:
             value = score.get(key)
             if key == "modules_found" and value is not None:
                 value = ";".join(value)
+            elif key == "detected" and value is not None:
+                value = " | ".join(value)
             elif key in ("modules_per_layer", "condensed_arch"):
                 value = _joined(value)
             row[key] = value
         # MNIST tasks' success categories (Fig. 13b), one column each
         for name, value in (score.get("categories") or {}).items():
             row[f"category_{name}"] = value
-    row |= dict(load_task(result.graph).params)
+    row |= dict(task_params(result.graph))
     return row
 
 

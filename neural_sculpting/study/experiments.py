@@ -25,10 +25,19 @@ from neural_sculpting.study.hparams import (
     SearchHparams,
 )
 from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice
-from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
-from neural_sculpting.tasks.catalog import Task, is_mnist, load_task
+from neural_sculpting.study.trial import DataFileSpec, DatasetSpec, Experiment, Trial
+from neural_sculpting.tasks.catalog import (
+    Task,
+    dataset_task,
+    description_file,
+    is_mnist,
+    load_task,
+    task_kind,
+)
+from neural_sculpting.tasks.dataset_file import DatasetFileError, load_dataset_file
+from neural_sculpting.tasks.dataset_task import DatasetTask, load_dataset_task, task_name_of_file
+from neural_sculpting.tasks.described import TaskError
 from neural_sculpting.tasks.function_graph import GraphError
-from neural_sculpting.tasks.mnist_task import TaskError
 
 __all__ = ["MNIST_TASKS", "ConfigError", "DatasetSpec", "Experiment", "Trial", "load_study"]
 
@@ -89,7 +98,14 @@ _OVERRIDE_KEYS = ("mode", "pu", "pe", "accuracy_threshold", "dense_must_reach_th
                   "accuracy_measure")  # fmt: skip
 
 
-def _trial(task: Task, hidden, seed, settings: Mapping[str, Any], where: str) -> Trial:
+def _trial(
+    task: Task,
+    hidden,
+    seed,
+    settings: Mapping[str, Any],
+    where: str,
+    data_file: DataFileSpec | None = None,
+) -> Trial:
     """One trial from the settings in force for it (the experiment's, then its overrides)."""
     defaults = DEFAULTS[settings["task"]]
     mode, pu, pe = settings["mode"], settings.get("pu"), settings.get("pe")
@@ -123,9 +139,7 @@ def _trial(task: Task, hidden, seed, settings: Mapping[str, Any], where: str) ->
             pe_values=None if pe is None else tuple(pe),
         ),
         pruning=PruningHparams(
-            accuracy_threshold=float(
-                settings.get("accuracy_threshold", pruning.accuracy_threshold)
-            ),
+            accuracy_threshold=_threshold(settings.get("accuracy_threshold", "default"), pruning),
             require_trainable_dense=bool(
                 settings.get("dense_must_reach_threshold", pruning.require_trainable_dense)
             ),
@@ -135,7 +149,15 @@ def _trial(task: Task, hidden, seed, settings: Mapping[str, Any], where: str) ->
         n_inputs=task.n_inputs,
         n_outputs=task.n_outputs,
         dataset=dataset,
+        data_file=data_file,
     )
+
+
+def _threshold(value: Any, pruning: PruningHparams) -> float | None:
+    """A config's threshold: a percent, dense (None: each trial's A_v) or the kind's default."""
+    if value == "default":
+        return pruning.accuracy_threshold
+    return None if value == "dense" else float(value)
 
 
 def _check_sweep_selectors(spec: Mapping[str, Any], where: str) -> None:
@@ -157,27 +179,85 @@ def _check_task_keys(spec: Mapping[str, Any], task: str, where: str) -> None:
         raise ConfigError(f"config: {where}: 'graphs' is required for task boolean")
     if task != "boolean" and "graphs" in spec:
         raise ConfigError(f"config: {where}.graphs: task {task} takes no graphs")
-    if task == "boolean":
+    if task == "dataset" and "data" not in spec:
+        raise ConfigError(
+            f"config: {where}: 'data' (the dataset file) is required for task dataset"
+        )
+    for key in ("data", "description"):
+        if task != "dataset" and key in spec:
+            raise ConfigError(f"config: {where}.{key}: applies to task dataset only")
+    if task in ("boolean", "dataset"):
         for key in ("split", "composites_per_pair", "mnist_root"):
             if key in spec:
                 raise ConfigError(f"config: {where}.{key}: applies to MNIST tasks only")
-        if spec.get("accuracy_measure", "per_bit") != "per_bit":
-            raise ConfigError(f"config: {where}.accuracy_measure: per_digit needs an MNIST task")
+    if task == "boolean" and spec.get("accuracy_measure", "per_bit") != "per_bit":
+        raise ConfigError(f"config: {where}.accuracy_measure: per_digit needs an MNIST task")
 
 
 def _load_tasks(names: Sequence[str], task: str, where: str) -> dict[str, Task]:
     loaded: dict[str, Task] = {}
     for index, name in enumerate(names):
-        if task == "boolean" and is_mnist(name):
-            raise ConfigError(
-                f"config: {where}.graphs[{index}]: {name} is an MNIST task (set task: instead)"
-            )
+        kind = task_kind(name)
+        if task == "boolean" and kind != "boolean":
+            what, fix = ("an MNIST task", "set task: instead")
+            if kind == "dataset":
+                what, fix = ("a dataset task", "name it as a dataset experiment's description")
+            raise ConfigError(f"config: {where}.graphs[{index}]: {name} is {what} ({fix})")
         try:
             loaded[name] = load_task(name)
         except (GraphError, TaskError) as exc:
             field = f"{where}.graphs[{index}]" if task == "boolean" else f"{where}.task"
             raise ConfigError(f"config: {field}: {exc}") from None
     return loaded
+
+
+def _description_path(value: str, where: str) -> Path:
+    """An experiment's `description`: a task name of config/tasks/, or a path to a YAML file."""
+    try:
+        return description_file(value)
+    except TaskError as exc:
+        raise ConfigError(f"config: {where}.description: {exc}") from None
+
+
+def _dataset(spec: Mapping[str, Any], where: str) -> tuple[DatasetTask, DataFileSpec]:
+    """A dataset experiment's task and file, checked now (one line naming the key): the file's
+    arrays, the description, and that the two fit. A file the workflow builds is not there yet:
+    its description gives its sizes."""
+    description = None
+    if "description" in spec:
+        description = _description_path(spec["description"], f"{where}")
+        try:
+            described = load_dataset_task(description)
+        except TaskError as exc:
+            raise ConfigError(f"config: {where}.description: {exc}") from None
+    data = str(spec["data"])
+    if paths.built_dataset(data) is not None:
+        if description is None or described.n_inputs is None:
+            raise ConfigError(
+                f"config: {where}.description: the workflow builds {data}, so its description "
+                "must give its sizes (inputs and outputs)"
+            )
+        n_inputs, n_outputs, file_groups = described.n_inputs, described.n_outputs, ()
+    else:
+        try:
+            arrays = load_dataset_file(data)
+        except DatasetFileError as exc:
+            raise ConfigError(f"config: {where}.data: {exc}") from None
+        n_inputs, n_outputs, file_groups = arrays.n_inputs, arrays.n_outputs, arrays.class_groups
+    name = task_name_of_file(data) if description is None else None
+    try:
+        task = dataset_task(name or described.name, description, n_inputs, n_outputs)
+    except TaskError as exc:
+        raise ConfigError(f"config: {where}.description: {exc}") from None
+    task = dataclasses.replace(task, n_inputs=n_inputs)
+    if paths.find_task_file(task.name, "graphs") is not None or is_mnist(task.name):
+        raise ConfigError(
+            f"config: {where}: the dataset task's name {task.name!r} is a function graph's or an "
+            "MNIST task's (rename the file or the description)"
+        )
+    groups = task.class_groups or file_groups
+    spec_file = DataFileSpec(data, None if description is None else str(description), groups)
+    return task, spec_file
 
 
 def _sweep_points(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -220,13 +300,25 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
     defaults = DEFAULTS[task]
     _check_task_keys(spec, task, where)
     _check_sweep_selectors(spec, where)
-    graphs = spec["graphs"] if task == "boolean" else [task]
+    data_file = None
+    if task == "dataset":
+        dataset, data_file = _dataset(spec, where)
+        graphs, loaded = [dataset.name], {dataset.name: dataset}
+        measure = spec.get("accuracy_measure", defaults.pruning.accuracy_measure)
+        if measure == "per_digit" and not data_file.class_groups:
+            raise ConfigError(
+                f"config: {where}.accuracy_measure: per_digit needs class groups (class labels "
+                "in the file, or `classes` in its description)"
+            )
+    else:
+        graphs = spec["graphs"] if task == "boolean" else [task]
     if "archs" in spec:
         hiddens = [tuple(a) for a in spec["archs"]]
     else:
         widths, depths = spec.get("widths", defaults.widths), spec.get("depths", defaults.depths)
         hiddens = [(w,) * d for d in depths for w in widths]
-    loaded = _load_tasks(graphs, task, where)
+    if task != "dataset":
+        loaded = _load_tasks(graphs, task, where)
     trials = []
     for graph_name, hidden, point, seed in itertools.product(
         graphs, hiddens, _sweep_points(spec), spec.get("seeds", defaults.seeds)
@@ -236,13 +328,13 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
         )
         if task == "boolean" and settings.get("accuracy_measure", "per_bit") != "per_bit":
             raise ConfigError(f"config: {where}: accuracy_measure per_digit needs an MNIST task")
-        if task != "boolean" and len(hidden) < MIN_MNIST_DEPTH:
+        if task in MNIST_TASKS and len(hidden) < MIN_MNIST_DEPTH:
             raise ConfigError(
                 f"config: {where}: MNIST networks need at least {MIN_MNIST_DEPTH} hidden layers "
                 "(the task's structure has four levels)"
             )
         try:
-            trials.append(_trial(loaded[graph_name], hidden, seed, settings, where))
+            trials.append(_trial(loaded[graph_name], hidden, seed, settings, where, data_file))
         except (ValueError, TypeError) as exc:  # an hparams check the schema cannot express
             if isinstance(exc, ConfigError):
                 raise

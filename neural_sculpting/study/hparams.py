@@ -78,7 +78,9 @@ class PruningHparams:
     """Decision rules shared by unit and edge pruning.
 
     `accuracy_threshold` (percent) is what a pruning step's retrained network must reach to be kept;
-    the paper's Boolean code uses 100. `require_trainable_dense` is THE place deciding what happens
+    the paper's Boolean code uses 100. None is Algorithms 1-2's own rule: each trial's dense
+    network's validation accuracy A_v (dataset tasks' default, as real data rarely reaches 100%).
+    `require_trainable_dense` is THE place deciding what happens
     to a dense network below that threshold: True records the trial as untrainable and prunes
     nothing (the paper's tables mark such settings); False prunes it anyway, relying on pruning's
     retraining to carry on from where dense training stopped (Appendix H.1).
@@ -88,12 +90,12 @@ class PruningHparams:
     with all bits right).
     """
 
-    accuracy_threshold: float = 100.0
+    accuracy_threshold: float | None = 100.0
     require_trainable_dense: bool = True
     accuracy_measure: str = "per_bit"
 
     def __post_init__(self) -> None:
-        if not 0 < self.accuracy_threshold <= 100:
+        if self.accuracy_threshold is not None and not 0 < self.accuracy_threshold <= 100:
             raise HparamsError(
                 f"accuracy_threshold must be in (0, 100] percent, got {self.accuracy_threshold!r}"
             )
@@ -102,6 +104,10 @@ class PruningHparams:
                 f"accuracy_measure must be one of {', '.join(ACCURACY_MEASURES)}, "
                 f"got {self.accuracy_measure!r}"
             )
+
+    def threshold_for(self, dense_accuracy: float) -> float:
+        """The accuracy a trial's pruning steps must keep, given its dense network's."""
+        return dense_accuracy if self.accuracy_threshold is None else self.accuracy_threshold
 
 
 @dataclass(frozen=True)

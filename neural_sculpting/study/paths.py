@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -127,6 +128,26 @@ def mnist_dataset(
 ) -> Path:
     """A composite MNIST dataset (`sculpt mnist-data`), named by what defines it."""
     return (root or results_dir()) / "data" / f"mnist_{dataset}_{split}_c{composites_per_pair}.npz"
+
+
+# The dataset files the workflow builds itself (`sculpt digits-data`); any other dataset file an
+# experiment names is the researcher's own.
+DIGITS_TASK = "digits_two_digits"
+
+
+def digits_dataset(composites_per_pair: int | str, root: Path | None = None) -> Path:
+    """The two-digit composites of scikit-learn's 8x8 digits (`tasks/digits.py`)."""
+    return (root or results_dir()) / "data" / f"{DIGITS_TASK}_c{composites_per_pair}.npz"
+
+
+def built_dataset(path: str | Path) -> int | None:
+    """The composites per pair of a digits dataset path the workflow builds, None for any other
+    file."""
+    path = Path(path)
+    match = re.fullmatch(rf"{DIGITS_TASK}_c([0-9]+)\.npz", path.name)
+    if match is None or path.parent.resolve() != (results_dir() / "data").resolve():
+        return None
+    return int(match.group(1))
 
 
 # --- results/trials/<trial key>/: one trial's stages, keyed by what defines the trial -------------

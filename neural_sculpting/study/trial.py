@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from neural_sculpting.study import paths
+from neural_sculpting.study.defaults import MNIST_TASKS
 from neural_sculpting.study.hparams import (
     DetectionSettings,
     PruningHparams,
@@ -45,6 +46,21 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
+class DataFileSpec:
+    """A dataset task's file (`tasks/dataset_file.py`) and the description of its structure
+    (`tasks/dataset_task.py`), None when nothing is known of it: its trials are not scored.
+    `class_groups` are the one-hot output slices the per-class accuracy counts."""
+
+    path: str
+    description: str | None = None
+    class_groups: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        return self.description is not None
+
+
+@dataclass(frozen=True)
 class Trial:
     graph: str
     hidden: tuple[int, ...]
@@ -56,6 +72,7 @@ class Trial:
     n_inputs: int
     n_outputs: int
     dataset: DatasetSpec | None = None  # MNIST tasks only
+    data_file: DataFileSpec | None = None  # dataset tasks only
 
     @property
     def depth(self) -> int:
@@ -71,6 +88,11 @@ class Trial:
     def detects(self) -> bool:
         """Whether the trial's network is analysed (grid and paper modes)."""
         return self.search.mode in DETECTING_MODES
+
+    @property
+    def scored(self) -> bool:
+        """Whether its detection is scored: a dataset task without a description is not."""
+        return self.detects and (self.data_file is None or self.data_file.scored)
 
     @property
     def train_key(self) -> str:
@@ -93,6 +115,10 @@ class Trial:
             fields["measure"] = p.accuracy_measure
         if self.dataset is not None:
             fields["data"] = f"{self.dataset.split}-c{self.dataset.composites_per_pair}"
+        if self.data_file is not None:
+            # The file by its path: a changed file keeps its folder, and its stage records
+            # (which hold its SHA-256) make the search redo what it changes.
+            fields["data"] = self.data_file.path
         digest = hashlib.blake2b(json.dumps(fields, sort_keys=True).encode(), digest_size=4)
         return f"{s.mode.replace('_', '-')}-{digest.hexdigest()}"
 
@@ -122,6 +148,8 @@ class Trial:
             "n_outputs": self.n_outputs,
             "dataset": None if self.dataset is None else to_dict(self.dataset),
         }
+        if self.data_file is not None:
+            data["data_file"] = to_dict(self.data_file)
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -146,9 +174,17 @@ class Trial:
                 n_inputs=int(data["n_inputs"]),
                 n_outputs=int(data["n_outputs"]),
                 dataset=None if data["dataset"] is None else DatasetSpec(**data["dataset"]),
+                data_file=_data_file(data.get("data_file")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a trial's JSON ({type(exc).__name__}: {exc})") from None
+
+
+def _data_file(data: Any) -> DataFileSpec | None:
+    if data is None:
+        return None
+    groups = tuple((int(a), int(b)) for a, b in data.get("class_groups", ()))
+    return DataFileSpec(str(data["path"]), data.get("description"), groups)
 
 
 def trials_to_json(trials: Sequence[Trial]) -> str:
@@ -180,4 +216,8 @@ class Experiment:
 
     @property
     def is_mnist(self) -> bool:
-        return self.task != "boolean"
+        return self.task in MNIST_TASKS
+
+    @property
+    def is_dataset(self) -> bool:
+        return self.task == "dataset"

@@ -22,3 +22,25 @@ rule mnist_data:
         "{params.sculpt} mnist-data --root {params.root:q} --task {wildcards.dataset:q} "
         "--split {wildcards.split:q} --composites-per-pair {wildcards.n:q} -o {output:q} "
         "> {log:q} 2>&1"
+
+
+# A laptop-sized two-digit task (README "Your own task"): scikit-learn's 8x8 digits, which ship with
+# it, composed side by side like the MNIST composites; a dataset file like any researcher's own.
+rule digits_data:
+    output:
+        str(paths.digits_dataset("{n}")),
+    log:
+        log_path("data", "digits_two_digits_c{n}.log"),
+    benchmark:
+        benchmark_path("data", "digits_two_digits_c{n}.tsv")
+    conda:
+        CPU_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        sculpt=SCULPT,
+    shell:
+        "{params.sculpt} digits-data --composites-per-pair {wildcards.n:q} -o {output:q} "
+        "> {log:q} 2>&1"

@@ -93,6 +93,8 @@ rule draw_cell:
         runtime=5,
     params:
         sculpt=SCULPT,
+        # a dataset task's description (or --undescribed), quoted by the plan
+        task=lambda wildcards: PLAN.task_options(wildcards.experiment, wildcards.graph),
     shell:
         "{params.sculpt} draw-cell --trials {input:q} --graph {wildcards.graph:q} "
-        "--depth {wildcards.depth} -o {output:q} > {log:q} 2>&1"
+        "--depth {wildcards.depth} {params.task} -o {output:q} > {log:q} 2>&1"

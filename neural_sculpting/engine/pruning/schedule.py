@@ -80,6 +80,16 @@ def above(scores: torch.Tensor, thresholds: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(keep).to(scores.device)
 
 
+def lane_thresholds(threshold: float | Sequence[float], n_lanes: int) -> list[float]:
+    """One threshold per lane, from one for all or a list of one per lane."""
+    if isinstance(threshold, int | float):
+        return [float(threshold)] * n_lanes
+    limits = [float(t) for t in threshold]
+    if len(limits) != n_lanes:
+        raise ValueError(f"{len(limits)} thresholds for {n_lanes} lanes")
+    return limits
+
+
 RoundHook = Callable[[LaneMLP, list[LaneSchedule]], None]
 # Prunes each lane of a model to its cumulative p (units or weights), in place.
 PruneFn = Callable[[LaneMLP, LaneData, Sequence[float]], None]
@@ -89,14 +99,16 @@ def run_schedule(
     model: LaneMLP,
     data: LaneData,
     hp: TrainingHparams,
-    threshold: float,
+    threshold: float | Sequence[float],
     lanes: list[LaneSchedule],
     prune_at: PruneFn,
     on_round: RoundHook | None = None,
     progress: Callable[[LaneMLP, list[LaneSchedule]], None] | None = None,
 ) -> LaneMLP:
     """Run every lane's schedule to its end; `model` holds the last kept networks and is updated
-    in place (and returned). `on_round` is called after every round (checkpoint hook)."""
+    in place (and returned). `threshold` is one accuracy for all lanes or one per lane (each
+    trial's own A_v). `on_round` is called after every round (checkpoint hook)."""
+    limits = lane_thresholds(threshold, len(lanes))
     while True:
         started = time.perf_counter()
         for lane in lanes:
@@ -122,7 +134,7 @@ def run_schedule(
         for row, i in enumerate(active):
             lane = lanes[i]
             acc = float(ev.accuracy[row])
-            ok = acc >= threshold
+            ok = acc >= limits[i]
             lane.history.append(
                 {"round": lane.rounds, "p": tries[row], "step": lane.step,
                  "val_accuracy": acc, "val_loss": float(ev.loss[row]),

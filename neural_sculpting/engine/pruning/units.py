@@ -87,7 +87,7 @@ def prune_units(
     model: LaneMLP,
     data: LaneData,
     hp: TrainingHparams,
-    threshold: float,
+    threshold: float | Sequence[float],
     lanes: list[LaneSchedule],
     on_round: RoundHook | None = None,
     progress: Callable[[LaneMLP, list[LaneSchedule]], None] | None = None,
