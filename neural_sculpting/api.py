@@ -41,11 +41,7 @@ class Module:
     units: dict[int, list[int]]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
-
-    @property
-    def hidden_units(self) -> int:
-        last = max(self.units)
-        return sum(len(u) for layer, u in self.units.items() if 0 < layer < last)
+    hidden_units: int
 
 
 @dataclass(frozen=True)
@@ -94,6 +90,7 @@ class SculptResult:
                     units=units,
                     inputs=tuple(names[i] for i in sorted(sig.inputs)),
                     outputs=tuple(outputs[j] for j in sorted(sig.outputs)),
+                    hidden_units=sum(len(u) for layer, u in units.items() if 0 < layer < last),
                 )
             )
         return found

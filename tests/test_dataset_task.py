@@ -309,4 +309,24 @@ def test_the_readme_api_example_runs_and_finds_the_two_blocks(tmp_path, monkeypa
     result = namespace["result"]
     found = {(m.inputs, m.outputs) for m in result.modules}
     assert found == {(("x0", "x1"), ("y0", "y1")), (("x2", "x3"), ("y2", "y3"))}
+    # every module's hidden units, and only they, counted: width 24 pruned to a few
+    assert all(0 < m.hidden_units == len(m.units[1]) for m in result.modules)
     assert (tmp_path / "net.png").stat().st_size > 0
+
+
+def test_a_dataset_file_by_hand_through_the_cli(tmp_path, capsys):
+    data, description = write_blocks(tmp_path)
+    trial = tmp_path / "trial"
+    settings = ["--lr", "0.05", "--batch-size", "8", "--epochs", "4", "--pu", "70", "--pe", "2.5"]
+    search = ["search", "--data", str(data), "--description", str(description), "--arch", "24"]
+    assert main([*search, *settings, "--out", str(trial), "--quiet"]) == 0
+    detect = ["detect", "--trial-dir", str(trial), "--graph", "two_blocks"]
+    assert main([*detect, "--description", str(description)]) == 0
+    assert "structure_match True" in capsys.readouterr().out
+    assert main([*detect, "--undescribed", "--out-dir", str(tmp_path / "unscored")]) == 0
+    out = capsys.readouterr().out
+    assert "2 hidden modules (unscored)" in out and "inputs {x2-x3} -> outputs {y2-y3}" in out
+    # --description without --data is refused in one line
+    assert main(["search", "--graph", "reused", "--description", str(description),
+                 "--arch", "24", "--out", str(tmp_path / "x")]) == 2  # fmt: skip
+    assert "--description goes with --data" in capsys.readouterr().err

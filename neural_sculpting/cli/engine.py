@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neural_sculpting.study import paths
-from neural_sculpting.study.defaults import STATE_EVERY_S
+from neural_sculpting.study.defaults import DEFAULTS, STATE_EVERY_S
 from neural_sculpting.study.hparams import (
     ACCURACY_MEASURES,
     SEARCH_MODES,
@@ -87,7 +87,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE.npz",
         help="a dataset file of your own (x_train, y_train, x_val, y_val) instead of --graph; "
-        "its task is named after the file",
+        "its task is named after the file, or after --description; training flags left out "
+        "take the dataset defaults (config/README.md), the threshold is dense",
+    )
+    parser.add_argument(
+        "--description",
+        metavar="NAME|FILE.yaml",
+        help="with --data: the dataset task's description (its name and class groups)",
     )
     parser.add_argument("--arch", help="hidden widths, e.g. 24-24 (required without --trial)")
     parser.add_argument(
@@ -218,6 +224,20 @@ def _file_data(path: str | Path, name: str, class_groups=()) -> TaskData:
     return dataset_data(name, load_dataset_file(path), class_groups)  # one-line errors of its own
 
 
+def _described_file_data(path: Path, description: str | None) -> TaskData:
+    """A dataset file by hand: named after its description (whose `classes` count for the
+    per-class accuracy), or after the file."""
+    from neural_sculpting.tasks.catalog import description_file
+    from neural_sculpting.tasks.dataset_task import load_dataset_task, task_name_of_file
+
+    if description is None:
+        return _file_data(path, task_name_of_file(path))
+    task = load_dataset_task(description_file(description))
+    data = _file_data(path, task.name, task.class_groups)
+    task.check_sizes(data.n_inputs, data.n_outputs, str(description))
+    return data
+
+
 def _from_trial(args: argparse.Namespace):
     """The search of the trials given as JSON (one, or a cell's): settings, folders, data."""
     from neural_sculpting.engine.search import SearchSettings, SearchTrial
@@ -259,15 +279,15 @@ def _from_flags(args: argparse.Namespace):
     if args.arch is None or args.out is None:
         raise EngineUsageError("--arch and --out-dir are needed without --trial")
     data = None
+    if args.description is not None and args.data is None:
+        raise EngineUsageError("--description goes with --data")
     if args.mnist is not None or args.data is not None:
         if args.noise_std not in (None, 0.0):
             raise EngineUsageError("--noise-std is for Boolean tasks; datasets train without noise")
         if args.mnist is not None:
             data = _mnist_data(args.mnist)
         else:
-            from neural_sculpting.tasks.dataset_task import task_name_of_file
-
-            data = _file_data(args.data, task_name_of_file(args.data))
+            data = _described_file_data(args.data, args.description)
         graphs, noise_std = list(data.names), 0.0
     else:
         if args.accuracy_measure != "per_bit":
@@ -279,11 +299,14 @@ def _from_flags(args: argparse.Namespace):
         for f in dataclasses.fields(TrainingHparams)
         if getattr(args, f.name) is not None
     }
+    # A dataset file trains with the dataset defaults, the rest with the dataclass's own.
+    base = DEFAULTS["dataset"].train if args.data is not None else TrainingHparams()
+    training = dataclasses.replace(
+        base, **(given | ({} if noise_std is None else {"noise_std": noise_std}))
+    )
     exp = SearchSettings(
         hidden=parse_arch(args.arch),
-        training=TrainingHparams(
-            **(given | ({} if noise_std is None else {"noise_std": noise_std}))
-        ),
+        training=training,
         pruning=PruningHparams(
             accuracy_threshold=_threshold_of(args),
             require_trainable_dense=not args.allow_untrainable,
