@@ -211,8 +211,29 @@ def render_config(trials: pd.DataFrame) -> str:
                 "detection: {modularity_threshold: -0.3, merge_threshold: 0.6}",
             ],
         )
+    lines += digits_yaml()
     lines += lr_batch_yaml(lr_batch.read_epochs())
     return "\n".join(lines) + "\n"
+
+
+def digits_yaml() -> list[str]:
+    """The two-digit task on scikit-learn's 8x8 digits (README "Your own task"), a dataset-file
+    experiment (all_datasets): the dataset defaults, with the threshold each dense network's own
+    accuracy, and a grid of 4 x 2 (Pu, Pe) pairs so that a trial takes minutes on a CPU."""
+    return [
+        "  # README \"Your own task\": Sec. 5.5's two-digit task on scikit-learn's 8x8 digits,",
+        "  # laptop-sized (all_datasets); two separate modules expected, as for MNIST (33 of 36",
+        "  # in the paper).",
+        "  digits_two_digits:",
+        "    task: dataset",
+        "    data: results/data/digits_two_digits_c100.npz",
+        "    description: digits_two_digits",
+        "    widths: [64, 128]",
+        "    depths: [2, 3, 4]",
+        "    seeds: [0, 1, 2, 5]",
+        "    pu: [10, 30, 50, 70]",
+        "    pe: [1.0, 2.5]",
+    ]
 
 
 def lr_batch_yaml(epochs: dict[lr_batch.EpochsKey, int | None]) -> list[str]:
