@@ -13,19 +13,12 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the dataset subcommands to the `sculpt` parser."""
+    from neural_sculpting.cli.mnist import add_composite_options
     from neural_sculpting.tasks.digits import DEFAULT_COMPOSITES_PER_PAIR, DEFAULT_SEED
 
     text = "build the two-digit task from scikit-learn's 8x8 digits as a dataset file"
     parser = subparsers.add_parser("digits-data", help=text, description=text)
-    parser.add_argument(
-        "--composites-per-pair",
-        type=int,
-        default=DEFAULT_COMPOSITES_PER_PAIR,
-        metavar="N",
-        help="composites per ordered digit pair, the first 80%% train "
-        f"(default {DEFAULT_COMPOSITES_PER_PAIR})",
-    )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="sampling seed (default 0)")
+    add_composite_options(parser, DEFAULT_COMPOSITES_PER_PAIR, DEFAULT_SEED)
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.npz")
     parser.set_defaults(handler=_digits_data)
 

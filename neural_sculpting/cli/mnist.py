@@ -24,6 +24,18 @@ class MnistUsageError(ValueError):
     """A command-line request `mnist-data` cannot run."""
 
 
+def add_composite_options(parser: argparse.ArgumentParser, per_pair: int, seed: int) -> None:
+    """How many composites a two-digit dataset draws per digit pair, and from which seed."""
+    parser.add_argument(
+        "--composites-per-pair",
+        type=int,
+        default=per_pair,
+        metavar="N",
+        help=f"composites per ordered digit pair, the first 80%% train (default {per_pair})",
+    )
+    parser.add_argument("--seed", type=int, default=seed, help=f"sampling seed (default {seed})")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `mnist-data` subcommand to the `sculpt` parser."""
     text = "build a composite two-digit MNIST dataset (Section 5.5) as a compressed .npz"
@@ -42,15 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="paper: sources from all 70,000 images; disjoint: train from MNIST-train, "
         "validation from MNIST-test (default paper)",
     )
-    parser.add_argument(
-        "--composites-per-pair",
-        type=int,
-        default=DEFAULT_COMPOSITES_PER_PAIR,
-        metavar="N",
-        help="composites per ordered digit pair, the first 80%% train "
-        f"(default {DEFAULT_COMPOSITES_PER_PAIR})",
-    )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="sampling seed (default 0)")
+    add_composite_options(parser, DEFAULT_COMPOSITES_PER_PAIR, DEFAULT_SEED)
     parser.add_argument(
         "--download",
         action="store_true",

@@ -24,12 +24,13 @@ from neural_sculpting.tasks.described import (
     Subfunction,
     TaskError,
     category_flags,
+    check_description,
     described_hierarchy,
     parse_categories,
     parse_subfunctions,
+    read_description,
 )
 from neural_sculpting.tasks.hierarchy import TaskHierarchy
-from neural_sculpting.tasks.schemas import schema_problem
 
 
 @dataclass(frozen=True)
@@ -151,14 +152,7 @@ def _class_groups(raw: list[list[int]], n_outputs: int, fail: Fail) -> tuple[tup
 def parse_dataset_task(data: Any, source: str, expected_name: str | None = None) -> DatasetTask:
     """Validate the mapping read from a description and build a `DatasetTask`."""
 
-    def fail(entry: str, problem: str) -> TaskError:
-        return TaskError(f"{source}: {entry}: {problem}")
-
-    problem = schema_problem(data, "dataset_task")
-    if problem is not None:
-        raise fail(*problem)
-    if expected_name is not None and data["name"] != expected_name:
-        raise fail("name", f"{data['name']!r} differs from the file name {expected_name!r}")
+    fail = check_description(data, source, "dataset_task", expected_name)
     groups = _groups(data, fail)
     outputs = tuple(data["outputs"])
     # No sub-functions: a description of the groups alone, nothing to score.
@@ -183,10 +177,7 @@ def parse_dataset_task(data: Any, source: str, expected_name: str | None = None)
 def load_dataset_task(path: str | Path, expected_name: str | None = None) -> DatasetTask:
     """A description file (raises `TaskError` in one line)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise TaskError(f"{path}: (file): cannot read ({type(exc).__name__})") from None
+    data = read_description(path)
     return parse_dataset_task(data, str(path), expected_name)
 
 

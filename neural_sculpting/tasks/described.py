@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from neural_sculpting.tasks.hierarchy import Signature, TaskHierarchy, group_by
+from neural_sculpting.tasks.schemas import schema_problem
 
 
 class TaskError(ValueError):
@@ -32,6 +36,29 @@ class Category:
 
 
 Fail = Callable[[str, str], TaskError]
+
+
+def read_description(path: Path) -> Any:
+    """The mapping a description file holds (raises `TaskError` in one line)."""
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise TaskError(f"{path}: (file): cannot read ({type(exc).__name__})") from None
+
+
+def check_description(data: Any, source: str, schema: str, expected_name: str | None) -> Fail:
+    """Check a description's shape against its schema and its name against its file's; return
+    the function that makes the one-line errors of the checks a schema cannot express."""
+
+    def fail(entry: str, problem: str) -> TaskError:
+        return TaskError(f"{source}: {entry}: {problem}")
+
+    problem = schema_problem(data, schema)
+    if problem is not None:
+        raise fail(*problem)
+    if expected_name is not None and data["name"] != expected_name:
+        raise fail("name", f"{data['name']!r} differs from the file name {expected_name!r}")
+    return fail
 
 
 def described_hierarchy(

@@ -22,19 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from neural_sculpting.tasks.described import (
     Category,
     Subfunction,
     TaskError,
     category_flags,
+    check_description,
     described_hierarchy,
     parse_categories,
     parse_subfunctions,
+    read_description,
 )
 from neural_sculpting.tasks.hierarchy import TaskHierarchy
-from neural_sculpting.tasks.schemas import schema_problem
 
 __all__ = ["Category", "MnistTask", "Subfunction", "TaskError", "load_mnist_task", "parse_task"]
 
@@ -78,14 +77,7 @@ def parse_task(data: Any, source: str, expected_name: str | None = None) -> Mnis
     The schema checks the shape (keys, types, names of datasets and flags); the code below checks
     what it cannot express: the file name, column ranges, references between entries, cycles."""
 
-    def fail(entry: str, problem: str) -> TaskError:
-        return TaskError(f"{source}: {entry}: {problem}")
-
-    problem = schema_problem(data, "mnist_task")
-    if problem is not None:
-        raise fail(*problem)
-    if expected_name is not None and data["name"] != expected_name:
-        raise fail("name", f"{data['name']!r} differs from the file name {expected_name!r}")
+    fail = check_description(data, source, "mnist_task", expected_name)
     height, width = data["image"]["height"], data["image"]["width"]
     groups = _parse_groups(data["input_groups"], height, width, fail)
     outputs = tuple(data["outputs"])
@@ -125,8 +117,5 @@ def _parse_groups(
 
 
 def load_mnist_task(path: Path) -> MnistTask:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise TaskError(f"{path}: (file): cannot read ({type(exc).__name__})") from None
+    data = read_description(path)
     return parse_task(data, str(path), expected_name=path.stem)
