@@ -132,7 +132,7 @@ def test_bad_settings_raise_value_errors():
 
 
 def test_lane_adam_updates_are_bitwise_torch_adam():
-    from neural_sculpting.engine.training import LaneAdam
+    from neural_sculpting.engine.adam import LaneAdam
 
     gen = torch.Generator().manual_seed(0)
     start = [torch.randn(5, 7, 3, generator=gen), torch.randn(5, 7, generator=gen)]

@@ -2,7 +2,7 @@
 
 `TaskData` holds T tasks with the same shapes stacked ([T, N, n_inputs] etc.); `LaneData` maps each
 lane to one task and keeps the tensors on the training device. A later dataset (MNIST) implements
-the same interface: fixed tensors, and `epoch_augmentation` returning None (no noise) or a tensor.
+the same interface: fixed tensors, and optional per-epoch input noise (`draws_noise`).
 
 `LaneData` keeps ONE copy of each task's tensors on the device, however many lanes use it:
 training batches are gathered per lane ([L, batch, n]), and validation is served in chunks of a
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 # Validation rows evaluated at once: bounds activations to lanes x EVAL_ROWS x width. Boolean
 # tables (<= 2^n rows, n small) fit in one chunk, so their evaluation is unchanged.
 EVAL_ROWS = 2048
+# Input and target values gathered at once for training batches (`LaneData.batches`): several
+# small batches share one gather; large ones (MNIST) are gathered one at a time.
+GATHER_VALUES = 1 << 20
 
 
 class DataError(ValueError):
@@ -85,20 +88,30 @@ class TaskData:
         """Stored input rows -> float model inputs (identity for float storage)."""
         return x
 
-    def epoch_augmentation(self, gen: torch.Generator) -> torch.Tensor | None:
-        """Additive input noise for one lane's epoch, [N, n] in the epoch's shuffled order
-        (None: no augmentation). Must draw only from `gen`."""
-        return None
+    # Additive input noise per epoch: `draw_noise` fills one lane's [N, n] (in the epoch's
+    # shuffled order) from `gen` only, `scale_noise` then scales all lanes' at once.
+    draws_noise = False
+
+    def draw_noise(self, gen: torch.Generator, out: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def scale_noise(self, noise: torch.Tensor) -> None:
+        """Scale the drawn noise [L, N, n] in place (elementwise)."""
 
 
 @dataclass(frozen=True)
 class BooleanData(TaskData):
     noise_std: float = 0.1
 
-    def epoch_augmentation(self, gen: torch.Generator) -> torch.Tensor | None:
-        if self.noise_std == 0:
-            return None
-        return torch.randn(self.n_train, self.n_inputs, generator=gen) * self.noise_std
+    @property
+    def draws_noise(self) -> bool:
+        return self.noise_std != 0
+
+    def draw_noise(self, gen: torch.Generator, out: torch.Tensor) -> None:
+        torch.randn(self.n_train, self.n_inputs, generator=gen, out=out)
+
+    def scale_noise(self, noise: torch.Tensor) -> None:
+        noise.mul_(self.noise_std)
 
 
 def boolean_data(
@@ -300,16 +313,23 @@ class LaneData:
         return self.task_val_y.index_select(0, self._task_dev)
 
     def epoch_plan(self, keys: Sequence[tuple[KeyPart, ...]]) -> EpochPlan:
-        """Each lane's shuffle then noise, drawn on CPU from its own key's generator."""
-        orders, noises = [], []
+        """Each lane's shuffle then noise, drawn on CPU from its own key's generator (into one
+        buffer per kind: the same numbers as drawing each lane's tensors and stacking them)."""
+        n_rows, n_in = self.data.n_train, self.data.n_inputs
+        order = torch.empty(len(keys), n_rows, dtype=torch.long)
+        noise = None
         gen = torch.Generator(device="cpu")  # reseeded per lane: the stream `generator` gives
-        for key in keys:
+        for i, key in enumerate(keys):
             gen.manual_seed(derive_seed(*key))
-            orders.append(torch.randperm(self.data.n_train, generator=gen))
-            noises.append(self.data.epoch_augmentation(gen))
-        order = torch.stack(orders).to(self.device)
-        noise = None if noises[0] is None else torch.stack(noises).to(self.device)
-        return EpochPlan(order, noise)
+            torch.randperm(n_rows, generator=gen, out=order[i])
+            if self.data.draws_noise:
+                if noise is None:
+                    noise = torch.empty(len(keys), n_rows, n_in)
+                self.data.draw_noise(gen, noise[i])
+        if noise is not None:
+            self.data.scale_noise(noise)
+            noise = noise.to(self.device)
+        return EpochPlan(order.to(self.device), noise)
 
     def batch(self, plan: EpochPlan, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Rows start..stop of every lane's epoch order: x [L, b, n], y [L, b, m] (one gather)."""
@@ -319,3 +339,30 @@ class LaneData:
         if plan.noise is not None:
             x = x + plan.noise[:, start:stop]
         return x, self.train_y[tasks, rows]
+
+    def batches(
+        self, plan: EpochPlan, batch_size: int
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """The epoch's batches in order, each as `batch` gives it (contiguous, same values), but
+        gathered several batches at a time: one gather [k, L, b, n] serves k steps."""
+        n_rows, lanes = self.data.n_train, self.n_lanes
+        per_batch = max(1, lanes * batch_size * (self.data.n_inputs + self.data.n_outputs))
+        k = max(1, GATHER_VALUES // per_batch)
+        full = (n_rows // batch_size) * batch_size
+        tasks = self._task_dev.view(1, -1, 1)
+        for start in range(0, full, k * batch_size):
+            stop = min(full, start + k * batch_size)
+            count = (stop - start) // batch_size
+            # [count, L, b]: batch j's rows of every lane, so each [L, b, n] slab is contiguous.
+            rows = plan.order[:, start:stop].reshape(lanes, count, batch_size)
+            rows = rows.transpose(0, 1).contiguous()
+            x = self.data.inputs(self.train_x[tasks, rows])
+            if plan.noise is not None:
+                noise = plan.noise[:, start:stop].reshape(lanes, count, batch_size, -1)
+                # Into a contiguous buffer: a plain sum would take the noise's strides.
+                x = torch.add(x, noise.transpose(0, 1), out=torch.empty(x.shape, device=x.device))
+            y = self.train_y[tasks, rows]
+            for j in range(count):
+                yield x[j], y[j]
+        if full < n_rows:
+            yield self.batch(plan, full, n_rows)

@@ -25,47 +25,8 @@ import torch.nn.functional as F
 from neural_sculpting.engine.data import LaneData, TaskData
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.seeding import KeyPart
+from neural_sculpting.engine.step import LaneProgram
 from neural_sculpting.study.hparams import TrainingHparams
-
-
-class LaneAdam:
-    """torch.optim.Adam (L2 weight decay added to the gradient, no amsgrad) as its foreach path
-    computes it: the same operations in the same order, so the updates are bitwise torch's
-    (checked by a test). Written out because torch's optimiser costs about a second of start-up
-    at its first step and some bookkeeping at every step, both large against these tiny steps."""
-
-    def __init__(
-        self,
-        params: list[torch.Tensor],
-        lr: float,
-        weight_decay: float = 0.0,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-    ) -> None:
-        self.params = params
-        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
-        self.exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
-        self.exp_avg_sqs = [
-            torch.zeros_like(p, memory_format=torch.preserve_format) for p in params
-        ]
-        self.steps = 0
-
-    @torch.no_grad()
-    def step(self, grads: list[torch.Tensor]) -> None:
-        beta1, beta2 = self.betas
-        self.steps += 1
-        if self.weight_decay != 0:
-            grads = torch._foreach_add(grads, self.params, alpha=self.weight_decay)
-        torch._foreach_lerp_(self.exp_avgs, grads, 1 - beta1)
-        torch._foreach_mul_(self.exp_avg_sqs, beta2)
-        torch._foreach_addcmul_(self.exp_avg_sqs, grads, grads, 1 - beta2)
-        step = float(self.steps)
-        step_size = (self.lr / (1 - beta1**step)) * -1
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        denom = torch._foreach_sqrt(self.exp_avg_sqs)
-        torch._foreach_div_(denom, bias_correction2_sqrt)
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(self.params, self.exp_avgs, denom, step_size)
 
 
 @dataclass(frozen=True)
@@ -168,28 +129,20 @@ def train_lanes(
     """
     if len(keys) != model.n_lanes or data.n_lanes != model.n_lanes:
         raise ValueError("one key and one data lane per model lane are needed")
-    params = model.parameters()
-    for p in params:
-        p.requires_grad_(True)
-    opt = LaneAdam(params, lr=hp.lr, weight_decay=hp.weight_decay)
-    best_params = [p.detach().clone() for p in params]
+    program = LaneProgram(model, lr=hp.lr, weight_decay=hp.weight_decay)
+    current = program.model
+    best = program.flat.clone()
     best_acc = torch.full((model.n_lanes,), -1.0, dtype=torch.float64)
     best_loss = torch.full((model.n_lanes,), float("inf"))
     best_selection = torch.full((model.n_lanes,), float("inf"), dtype=torch.float64)
     # Both measures at each lane's kept epoch, for the records (NaN until an epoch is kept).
     best_bit = torch.full((model.n_lanes,), float("nan"), dtype=torch.float64)
     best_digit = best_bit.clone() if data.data.digit_groups else None
-    n_rows = data.data.n_train
     for epoch in range(hp.epochs):
         plan = data.epoch_plan([(*key, epoch) for key in keys])
-        for start in range(0, n_rows, hp.batch_size):
-            x, y = data.batch(plan, start, start + hp.batch_size)
-            logits, _ = model.forward(x)
-            per_lane = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
-            loss = per_lane.mean(dim=(1, 2)).sum()
-            opt.step(list(torch.autograd.grad(loss, params)))
-            model.apply_masks_()
-        ev = evaluate(model, data, hp.batch_size)
+        for x, y in data.batches(plan, hp.batch_size):
+            program.step(x, y)
+        ev = evaluate(current, data, hp.batch_size)
         if on_epoch is not None:
             on_epoch(epoch, ev)
         # The authors' rule: higher accuracy, or as high with a loss at most as low (so a
@@ -204,13 +157,6 @@ def train_lanes(
             best_bit = torch.where(better, ev.per_bit, best_bit)
             if best_digit is not None:
                 best_digit = torch.where(better, ev.per_digit, best_digit)
-            flag = better.to(model.device)
-            with torch.no_grad():
-                for kept, p in zip(best_params, params, strict=True):
-                    shape = (-1,) + (1,) * (p.dim() - 1)
-                    kept.copy_(torch.where(flag.view(shape), p, kept))
-    with torch.no_grad():
-        for p, kept in zip(params, best_params, strict=True):
-            p.requires_grad_(False)
-            p.copy_(kept)
+            program.keep_lanes(best, better.to(model.device))
+    program.restore(best, model)
     return Evaluation(best_acc, best_loss, best_bit, best_digit)

@@ -1,0 +1,140 @@
+"""The written-out training step (engine/step.py) against autograd and torch.optim.Adam, bitwise."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from neural_sculpting.engine import data as data_module
+from neural_sculpting.engine.adam import FLOAT32_MIN_NORMAL, LaneAdam, sqrt_floor
+from neural_sculpting.engine.data import LaneData, boolean_data
+from neural_sculpting.engine.lanes import LaneMLP
+from neural_sculpting.engine.step import LaneProgram
+
+
+def masked_model(widths: tuple[int, ...], lanes: int, seed: int = 0) -> LaneMLP:
+    model = LaneMLP.initialise(widths, [(seed, lane, "init") for lane in range(lanes)])
+    gen = torch.Generator().manual_seed(seed)
+    for mask in model.masks():
+        mask.copy_((torch.rand(mask.shape, generator=gen) > 0.25).float())
+    model.apply_masks_()
+    return model
+
+
+def autograd_steps(model: LaneMLP, batches, lr: float, weight_decay: float) -> None:
+    """The textbook step: autograd through the lanes, torch's own Adam, then the masks."""
+    params = [p.requires_grad_() for p in model.parameters()]
+    adam = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, foreach=True)
+    for x, y in batches:
+        logits, _ = model.forward(x)
+        loss = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+        adam.zero_grad()
+        loss.mean(dim=(1, 2)).sum().backward()
+        adam.step()
+        with torch.no_grad():
+            for p, m in zip(params, model.masks(), strict=True):
+                p.mul_(m)
+
+
+@pytest.mark.parametrize(
+    "widths, lanes, rows, weight_decay",
+    [
+        ((4, 24, 4), 3, 8, 1e-4),
+        ((6, 36, 4), 21, 32, 1e-4),
+        ((8, 36, 36, 36, 8), 5, 64, 0.0),
+        ((4, 24, 24, 16), 7, 5, 1e-4),  # an odd batch, as an epoch's last one can be
+        ((10, 60, 60, 60, 60, 7), 2, 16, 1e-4),
+    ],
+)
+def test_the_written_out_step_is_bitwise_autograd_and_torch_adam(widths, lanes, rows, weight_decay):
+    gen = torch.Generator().manual_seed(1)
+    batches = [
+        (
+            torch.randn(lanes, rows, widths[0], generator=gen),
+            (torch.rand(lanes, rows, widths[-1], generator=gen) > 0.5).float(),
+        )
+        for _ in range(25)
+    ]
+    reference = masked_model(widths, lanes)
+    program = LaneProgram(reference.clone(), lr=0.05, weight_decay=weight_decay)
+    autograd_steps(reference, batches, 0.05, weight_decay)
+    for x, y in batches:
+        program.step(x, y)
+    for theirs, ours in zip(reference.parameters(), program.model.parameters(), strict=True):
+        assert torch.equal(theirs.detach(), ours)
+    # Masked weights stay exactly zero, and were trained nowhere else.
+    for p, m in zip(program.model.parameters(), program.model.masks(), strict=True):
+        assert not bool(p[m == 0].any())
+
+
+def test_adam_with_vanishing_gradients_is_bitwise_torch_adam():
+    """Gradients so small that the second moments fall below the smallest normal float32 (where
+    the floor before the square root acts), exact zeros, and ordinary ones mixed."""
+    gen = torch.Generator().manual_seed(0)
+    start = [torch.randn(6, 9, 5, generator=gen), torch.zeros(6, 9)]
+    theirs = [p.clone().requires_grad_() for p in start]
+    mine = [p.clone() for p in start]
+    reference = torch.optim.Adam(theirs, lr=0.05, weight_decay=0.0, foreach=True)
+    ours = LaneAdam(mine, lr=0.05, weight_decay=0.0)
+    assert ours.sqrt_floor == FLOAT32_MIN_NORMAL
+    subnormal_seen = False
+    for i in range(40):
+        grads = []
+        for p in start:
+            g = torch.randn(p.shape, generator=gen)
+            scale = torch.tensor([1.0, 1e-20, 1e-22, 1e-25, 0.0])[torch.arange(p.numel()) % 5]
+            grads.append(g * scale.view(p.shape) * (1.0 if i % 3 else 1e-3))
+        for p, g in zip(theirs, grads, strict=True):
+            p.grad = g.clone()
+        reference.step()
+        ours.step([g.clone() for g in grads])
+        v = torch.cat([s.flatten() for s in ours.exp_avg_sqs])
+        subnormal_seen |= bool(((v > 0) & (v < FLOAT32_MIN_NORMAL)).any())
+    assert subnormal_seen
+    for a, b in zip(theirs, mine, strict=True):
+        assert torch.equal(a.detach(), b)
+
+
+def test_the_floor_is_used_only_where_it_cannot_change_the_update():
+    assert sqrt_floor(1e-8, 0.999) == FLOAT32_MIN_NORMAL
+    assert sqrt_floor(0.0, 0.999) == 0.0  # no eps: the denominator is sqrt(v) alone
+    assert sqrt_floor(1e-30, 0.999) == 0.0  # an eps too small to absorb sqrt(floor)
+
+
+@pytest.mark.parametrize("rows, batch", [(16, 4), (16, 5), (16, 32), (64, 8)])
+@pytest.mark.parametrize("gather_values", [1, 1 << 20])
+def test_epoch_batches_are_the_single_batches(monkeypatch, rows, batch, gather_values):
+    monkeypatch.setattr(data_module, "GATHER_VALUES", gather_values)
+    gen = torch.Generator().manual_seed(2)
+    n = rows.bit_length() - 1
+    tables = []
+    for name in ("a", "b"):
+        x = (torch.rand(rows, n, generator=gen) > 0.5).to(torch.uint8).numpy()
+        y = (torch.rand(rows, 3, generator=gen) > 0.5).to(torch.uint8).numpy()
+        tables.append((name, x, y))
+    lanes = LaneData(boolean_data(tables), [0, 1, 1], "cpu")
+    plan = lanes.epoch_plan([(0, "e"), (1, "e"), (2, "e")])
+    got = list(lanes.batches(plan, batch))
+    starts = list(range(0, rows, batch))
+    assert len(got) == len(starts)
+    for (x, y), start in zip(got, starts, strict=True):
+        want_x, want_y = lanes.batch(plan, start, start + batch)
+        assert x.is_contiguous() and torch.equal(x, want_x) and torch.equal(y, want_y)
+
+
+def test_the_epoch_plan_draws_each_lane_from_its_own_key():
+    tables = [("t", (torch.arange(8).view(8, 1) % 2).to(torch.uint8).numpy(), None)]
+    tables = [("t", tables[0][1], tables[0][1])]
+    lanes = LaneData(boolean_data(tables, noise_std=0.1), [0, 0], "cpu")
+    both = lanes.epoch_plan([(0, "e"), (1, "e")])
+    alone = lanes.select([1]).epoch_plan([(1, "e")])
+    assert torch.equal(both.order[1], alone.order[0])
+    assert torch.equal(both.noise[1], alone.noise[0])
+    gen = torch.Generator().manual_seed(0)
+    from neural_sculpting.engine.seeding import derive_seed
+
+    gen.manual_seed(derive_seed(1, "e"))
+    order = torch.randperm(8, generator=gen)
+    noise = torch.randn(8, 1, generator=gen) * 0.1
+    assert torch.equal(both.order[1], order) and torch.equal(both.noise[1], noise)
