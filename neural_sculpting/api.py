@@ -179,6 +179,7 @@ def sculpt(
     epochs: int | None = None,
     accuracy_threshold: float | str | None = None,
     accuracy_measure: str = "per_bit",
+    edge_min_step: float | str | None = "default",
     modularity_threshold: float | None = None,
     merge_threshold: float | None = None,
     device: str = "cpu",
@@ -189,7 +190,9 @@ def sculpt(
     where the structure is known. Give arrays (with an optional task `description`: a path, a
     name of config/tasks/, or a `DatasetTask`), or `task=` a function graph's name. `pu`/`pe`
     are one value or several (a grid); left out, the full grid of the paper. The threshold is
-    "dense" (the dense network's own accuracy, arrays' default) or a percent. `out_dir` keeps
+    "dense" (the dense network's own accuracy, arrays' default) or a percent. `edge_min_step`
+    is the smallest edge-pruning step in percent (None: one weight, the authors' rule; left out,
+    the task kind's default). `out_dir` keeps
     the trial's files (stage records, networks); by default they go to a temporary folder."""
     import torch
 
@@ -221,8 +224,11 @@ def sculpt(
     threshold = defaults.pruning.accuracy_threshold
     if accuracy_threshold is not None:
         threshold = None if accuracy_threshold == "dense" else float(accuracy_threshold)
+    if edge_min_step == "default":
+        edge_min_step = defaults.pruning.edge_min_step
     pruning = PruningHparams(threshold, require_trainable_dense=False,
-                             accuracy_measure=accuracy_measure)  # fmt: skip
+                             accuracy_measure=accuracy_measure,
+                             edge_min_step=edge_min_step)  # fmt: skip
     search = SearchHparams(
         "grid",
         _values(pu) or defaults.search.pu_values,

@@ -138,3 +138,25 @@ def test_the_epoch_plan_draws_each_lane_from_its_own_key():
     order = torch.randperm(8, generator=gen)
     noise = torch.randn(8, 1, generator=gen) * 0.1
     assert torch.equal(both.order[1], order) and torch.equal(both.noise[1], noise)
+
+
+def loop_validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """The rule as its definition reads: each batch's mean, added in batch order."""
+    n_rows = row_losses.shape[1]
+    batches = -(-n_rows // batch_size)
+    total = torch.zeros(row_losses.shape[0], dtype=torch.float64)
+    for start in range(0, n_rows, batch_size):
+        total += row_losses[:, start : start + batch_size].double().mean(dim=1)
+    return torch.full_like(total, float("inf")) if batches == 1 else total / (batches - 1)
+
+
+@pytest.mark.parametrize(
+    "rows, batch", [(256, 64), (256, 32), (100, 8), (100, 7), (16, 16), (5, 8)]
+)
+def test_the_batched_validation_loss_is_the_loop_bitwise(rows, batch):
+    from neural_sculpting.engine.training import validation_batch_loss
+
+    losses = torch.rand(9, rows, generator=torch.Generator().manual_seed(rows + batch)) * 3
+    assert torch.equal(
+        validation_batch_loss(losses, batch), loop_validation_batch_loss(losses, batch)
+    )

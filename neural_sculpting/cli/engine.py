@@ -131,6 +131,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="what the threshold counts: output bits (default, the paper's) or digits (MNIST)",
     )
     parser.add_argument(
+        "--edge-min-step",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="smallest edge-pruning step, percent of the weights (default: one weight, the "
+        "authors' rule; with --data, the dataset default)",
+    )
+    parser.add_argument(
         "--allow-untrainable",
         action="store_true",
         help="prune dense networks below the threshold instead of skipping them",
@@ -179,6 +187,13 @@ def _threshold(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a percent or dense: {text!r}") from None
+
+
+def _edge_min_step_of(args: argparse.Namespace) -> float | None:
+    """The walk's floor: the flag's, else the dataset default with --data, else one weight."""
+    if args.edge_min_step is not None:
+        return args.edge_min_step
+    return DEFAULTS["dataset"].pruning.edge_min_step if args.data is not None else None
 
 
 def _threshold_of(args: argparse.Namespace) -> float | None:
@@ -311,6 +326,7 @@ def _from_flags(args: argparse.Namespace):
             accuracy_threshold=_threshold_of(args),
             require_trainable_dense=not args.allow_untrainable,
             accuracy_measure=args.accuracy_measure,
+            edge_min_step=_edge_min_step_of(args),
         ),
         search=_search_hparams(args),
     )

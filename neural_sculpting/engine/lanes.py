@@ -116,9 +116,11 @@ class LaneMLP:
         for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
             if k < last:
-                h = torch.relu(h)
                 if keep_hidden:
+                    h = torch.relu(h)
                     hidden.append(h)
+                else:
+                    h.relu_()  # a fresh tensor that nothing else holds: no copy needed
         return h, hidden
 
     # --- masks --------------------------------------------------------------------------------

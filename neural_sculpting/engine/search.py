@@ -449,7 +449,10 @@ class Search:
                     keys = [(run.trial.seed, "edge-only", pe) for _, pe in lane_meta]
                 model = base.repeat_lanes(len(run.pe))
                 starts = [a for a in accs for _ in run.pe]
-                lanes = edge_schedules(keys, [pe for _, pe in lane_meta], model, starts)
+                lanes = edge_schedules(
+                    keys, [pe for _, pe in lane_meta], model, starts,
+                    self.exp.pruning.edge_min_step,
+                )  # fmt: skip
             spans.append((len(schedules), len(schedules) + len(lanes)))
             meta.append((lane_meta, starts))
             models.append(model)

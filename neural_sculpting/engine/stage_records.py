@@ -40,8 +40,14 @@ def stage_configs(
         "training": to_dict(exp.training),
         "accuracy_measure": exp.pruning.accuracy_measure,  # it picks the best epoch
     }
-    units = {**dense, "pruning": to_dict(exp.pruning), "pu": list(pu)}
+    pruning = to_dict(exp.pruning)
+    # The walk's floor reaches edge pruning only, and is recorded only where it is set, so the
+    # stage files made before it existed (the authors' rule, None) stay valid.
+    min_step = pruning.pop("edge_min_step")
+    units = {**dense, "pruning": pruning, "pu": list(pu)}
     edges = {**units, "mode": exp.search.mode, "pe": list(pe)}
+    if min_step is not None:
+        edges["edge_min_step"] = min_step
     return {"dense": dense, "units": units, "edges": edges, "selected": edges}
 
 

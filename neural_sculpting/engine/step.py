@@ -82,7 +82,7 @@ class LaneProgram:
         for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
             h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
             if k < self.n_layers - 1:
-                h = torch.relu(h)
+                h.relu_()
                 inputs.append(h)
         # d(mean BCE)/dz = (sigmoid(z) - y) / (B * n_out), as autograd's mean and BCE compute it.
         g = (torch.sigmoid(h) - y) * (1.0 / (h.shape[1] * h.shape[2]))

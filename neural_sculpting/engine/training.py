@@ -45,14 +45,18 @@ class Evaluation:
 def validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:
     """[L] the authors' validation loss from per-row mean losses [L, V]: the rows in consecutive
     batches of `batch_size`, the sum of the batch means over (batches - 1); inf for one batch."""
-    n_rows = row_losses.shape[1]
+    n_lanes, n_rows = row_losses.shape
     batches = -(-n_rows // batch_size)
-    total = torch.zeros(row_losses.shape[0], dtype=torch.float64)
-    for start in range(0, n_rows, batch_size):
-        total += row_losses[:, start : start + batch_size].double().mean(dim=1)
     if batches == 1:
-        return torch.full_like(total, float("inf"))
-    return total / (batches - 1)
+        return torch.full((n_lanes,), float("inf"), dtype=torch.float64)
+    full = (n_rows // batch_size) * batch_size
+    # The full batches' means at once, then summed in batch order (a running sum, as a loop
+    # adding them one by one would: cumsum adds sequentially).
+    parts = [row_losses[:, :full].double().view(n_lanes, -1, batch_size).mean(dim=2)]
+    if full < n_rows:
+        parts.append(row_losses[:, full:].double().mean(dim=1, keepdim=True))
+    means = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
+    return means.cumsum(dim=1)[:, -1] / (batches - 1)
 
 
 def digits_right(logits: torch.Tensor, y: torch.Tensor, data: TaskData) -> torch.Tensor:

@@ -68,6 +68,7 @@ class ExperimentDefaults:
                 ),
                 "dense_must_reach_threshold": self.pruning.require_trainable_dense,
                 "accuracy_measure": self.pruning.accuracy_measure,
+                "edge_min_step": self.pruning.edge_min_step,
                 "detection": to_dict(self.detection),
                 "split": self.split,
                 "composites_per_pair": self.composites_per_pair,

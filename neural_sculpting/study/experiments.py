@@ -21,6 +21,8 @@ import yaml
 from neural_sculpting.study import paths
 from neural_sculpting.study.defaults import DEFAULTS, MIN_MNIST_DEPTH, MNIST_TASKS
 from neural_sculpting.study.hparams import (
+    EDGE_ONLY_PE,
+    GRID_PE,
     PruningHparams,
     SearchHparams,
 )
@@ -95,7 +97,7 @@ def _matches(
 
 # Keys an override may set for the trials it matches (besides `train` and `detection`).
 _OVERRIDE_KEYS = ("mode", "pu", "pe", "accuracy_threshold", "dense_must_reach_threshold",
-                  "accuracy_measure")  # fmt: skip
+                  "accuracy_measure", "edge_min_step")  # fmt: skip
 
 
 def _trial(
@@ -144,6 +146,7 @@ def _trial(
                 settings.get("dense_must_reach_threshold", pruning.require_trainable_dense)
             ),
             accuracy_measure=settings.get("accuracy_measure", pruning.accuracy_measure),
+            edge_min_step=_edge_min_step(settings, pruning, where),
         ),
         detection=dataclasses.replace(defaults.detection, **settings.get("detection", {})),
         n_inputs=task.n_inputs,
@@ -151,6 +154,20 @@ def _trial(
         dataset=dataset,
         data_file=data_file,
     )
+
+
+def _edge_min_step(
+    settings: Mapping[str, Any], pruning: PruningHparams, where: str
+) -> float | None:
+    """The walk's floor in force: the config's, else the task kind's; no larger than a Pe, whose
+    steps could then not halve."""
+    step = settings.get("edge_min_step", pruning.edge_min_step)
+    pe = settings.get("pe") or (EDGE_ONLY_PE if settings["mode"] == "edge_only" else GRID_PE)
+    if step is not None and step > min(pe):
+        raise ConfigError(
+            f"config: {where}.edge_min_step: {step:g} is larger than the smallest pe ({min(pe):g})"
+        )
+    return step
 
 
 def _threshold(value: Any, pruning: PruningHparams) -> float | None:

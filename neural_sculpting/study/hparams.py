@@ -88,11 +88,16 @@ class PruningHparams:
     right at 0.5: the paper's measure, behind its 99% / 98% MNIST thresholds) or "per_digit"
     (MNIST only: share of digits right, each one-hot group by argmax, or each 3-bit XOR code
     with all bits right).
+    `edge_min_step` bounds Algorithm 2's walk: the smallest step edge pruning halves down to, in
+    percent of the original network's weights. None is the authors' rule, one weight, under which
+    a run ends walking one weight a round (up to ~1,000 rounds on a width-128 network); a larger
+    floor ends it after fewer rounds, a little denser.
     """
 
     accuracy_threshold: float | None = 100.0
     require_trainable_dense: bool = True
     accuracy_measure: str = "per_bit"
+    edge_min_step: float | None = None
 
     def __post_init__(self) -> None:
         if self.accuracy_threshold is not None and not 0 < self.accuracy_threshold <= 100:
@@ -104,6 +109,11 @@ class PruningHparams:
                 f"accuracy_measure must be one of {', '.join(ACCURACY_MEASURES)}, "
                 f"got {self.accuracy_measure!r}"
             )
+        step = self.edge_min_step
+        if step is not None and not (
+            isinstance(step, int | float) and not isinstance(step, bool) and 0 < step < 100
+        ):
+            raise HparamsError(f"edge_min_step must be in (0, 100) percent or null, got {step!r}")
 
     def threshold_for(self, dense_accuracy: float) -> float:
         """The accuracy a trial's pruning steps must keep, given its dense network's."""

@@ -113,6 +113,8 @@ class Trial:
         # Only where they apply, so Boolean keys stay as they were before MNIST tasks existed.
         if p.accuracy_measure != "per_bit":
             fields["measure"] = p.accuracy_measure
+        if p.edge_min_step is not None and s.mode != "dense":
+            fields["edge_min_step"] = p.edge_min_step
         if self.dataset is not None:
             fields["data"] = f"{self.dataset.split}-c{self.dataset.composites_per_pair}"
         if self.data_file is not None:

@@ -44,14 +44,17 @@ def edge_schedules(
     pe_values: Sequence[float],
     start: LaneMLP,
     accuracy: Sequence[float],
+    min_step: float | None = None,
 ) -> list[LaneSchedule]:
-    """Fresh Algorithm-2 schedules starting at p = 100 * (1 - density of `start`'s lanes)."""
+    """Fresh Algorithm-2 schedules starting at p = 100 * (1 - density of `start`'s lanes); the
+    step halves down to one weight, or to `min_step` percent where that is more."""
     density = start.density().cpu().tolist()
+    p_min = max(100.0 / start.n_weights, min_step or 0.0)
     return [
         LaneSchedule(
             key=tuple(key),
             step=float(pe),
-            p_min=100.0 / start.n_weights,
+            p_min=p_min,
             p_kept=100.0 * (1.0 - d),
             accuracy=acc,
         )
