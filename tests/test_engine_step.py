@@ -160,3 +160,34 @@ def test_the_batched_validation_loss_is_the_loop_bitwise(rows, batch):
     assert torch.equal(
         validation_batch_loss(losses, batch), loop_validation_batch_loss(losses, batch)
     )
+
+
+# --- the whole engine against the one it replaced -------------------------------------------------
+
+
+def load_pins_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "engine_pins.py"
+    spec = importlib.util.spec_from_file_location("engine_pins", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_changed_pin_is_reported():
+    pins = load_pins_script()
+    want = [{"trial": "a/s0", "density": 0.1, "network_sha256": "ab"}]
+    assert pins.differences(want, [dict(want[0])]) == []
+    changed = [{**want[0], "network_sha256": "cd"}]
+    assert pins.differences(want, changed) == ["a/s0: network_sha256 pinned 'ab', now 'cd'"]
+    assert pins.differences(want, [{**want[0], "trial": "b/s0"}]) != []
+
+
+@pytest.mark.slow
+def test_the_engine_gives_the_results_pinned_by_the_engine_it_replaced(capsys):
+    """Nine trials of the validation, input_overlap and hierarchy experiments, searched whole:
+    selected (Pu, Pe), densities, every lane's rounds and the selected network's bytes are those
+    the autograd engine (42e17cd) gave."""
+    assert load_pins_script().main(["--check"]) == 0, capsys.readouterr().err
