@@ -68,15 +68,19 @@ def test_the_written_out_step_is_bitwise_autograd_and_torch_adam(widths, lanes, 
         assert not bool(p[m == 0].any())
 
 
-def test_adam_with_vanishing_gradients_is_bitwise_torch_adam():
+@pytest.mark.parametrize("tensors", [2, 1])  # a list of tensors, or one flat buffer
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-4])
+def test_adam_with_vanishing_gradients_is_bitwise_torch_adam(tensors, weight_decay):
     """Gradients so small that the second moments fall below the smallest normal float32 (where
     the floor before the square root acts), exact zeros, and ordinary ones mixed."""
     gen = torch.Generator().manual_seed(0)
     start = [torch.randn(6, 9, 5, generator=gen), torch.zeros(6, 9)]
+    if tensors == 1:  # weights and zero biases in one buffer, as the lane program holds them
+        start = [torch.cat([p.flatten() for p in start])]
     theirs = [p.clone().requires_grad_() for p in start]
     mine = [p.clone() for p in start]
-    reference = torch.optim.Adam(theirs, lr=0.05, weight_decay=0.0, foreach=True)
-    ours = LaneAdam(mine, lr=0.05, weight_decay=0.0)
+    reference = torch.optim.Adam(theirs, lr=0.05, weight_decay=weight_decay, foreach=True)
+    ours = LaneAdam(mine, lr=0.05, weight_decay=weight_decay)
     assert ours.sqrt_floor == FLOAT32_MIN_NORMAL
     subnormal_seen = False
     for i in range(40):

@@ -54,6 +54,9 @@ class LaneAdam:
 
     @torch.no_grad()
     def step(self, grads: list[torch.Tensor]) -> None:
+        if len(self.params) == 1:
+            self._step_one(grads[0])
+            return
         beta1, beta2 = self.betas
         self.steps += 1
         if self.weight_decay != 0:
@@ -72,3 +75,28 @@ class LaneAdam:
         torch._foreach_div_(denom, bias_correction2_sqrt)
         torch._foreach_add_(denom, self.eps)
         torch._foreach_addcdiv_(self.params, self.exp_avgs, denom, step_size)
+
+    def _step_one(self, grad: torch.Tensor) -> None:
+        """The same operations on a single tensor (a flat buffer of every parameter): the
+        tensors' own methods, which skip the foreach lists, with the temporaries kept."""
+        beta1, beta2 = self.betas
+        self.steps += 1
+        param, exp_avg, exp_avg_sq = self.params[0], self.exp_avgs[0], self.exp_avg_sqs[0]
+        if not hasattr(self, "_denom"):
+            self._denom = torch.empty_like(param)
+            self._decayed = torch.empty_like(param) if self.weight_decay != 0 else None
+        if self._decayed is not None:
+            grad = torch.add(grad, param, alpha=self.weight_decay, out=self._decayed)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2)
+        exp_avg_sq.addcmul_(grad, grad, value=1 - beta2)
+        step = float(self.steps)
+        step_size = (self.lr / (1 - beta1**step)) * -1
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        if self.sqrt_floor > 0:
+            denom = torch.clamp_min(exp_avg_sq, self.sqrt_floor, out=self._denom).sqrt_()
+        else:
+            denom = torch.sqrt(exp_avg_sq, out=self._denom)
+        denom.div_(bias_correction2_sqrt)
+        denom.add_(self.eps)
+        param.addcdiv_(exp_avg, denom, value=step_size)

@@ -52,6 +52,9 @@ class LaneProgram:
         self.model = LaneMLP(model.widths, params[:n], params[n:], masks[:n], masks[n:])
         self.adam = LaneAdam([self.flat], lr=lr, weight_decay=weight_decay)
         self._sizes = sizes
+        # Views made once (the buffers never move): W^T for the forward, b as [L, 1, out].
+        self._weights_t = [w.transpose(1, 2) for w in self.model.weights]
+        self._biases_1 = [b.unsqueeze(1) for b in self.model.biases]
 
     def _blocks(self, buf: torch.Tensor) -> list[torch.Tensor]:
         """`buf` (shaped like `flat`) cut into the model's tensors."""
@@ -76,11 +79,11 @@ class LaneProgram:
     def step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         """One optimiser step of every lane on its batch x [L, B, n_in], y [L, B, n_out]: the
         gradient of each lane's mean BCE, Adam, then the masks."""
-        weights, biases = self.model.weights, self.model.biases
+        weights = self.model.weights
         inputs = [x]
         h = x
-        for k, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+        for k, (w_t, b) in enumerate(zip(self._weights_t, self._biases_1, strict=True)):
+            h = torch.baddbmm(b, h, w_t)
             if k < self.n_layers - 1:
                 h.relu_()
                 inputs.append(h)
