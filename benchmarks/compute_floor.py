@@ -26,8 +26,13 @@ Experiments share trials (same `Trial.key`, computed once by the workflow): the 
 counts the trials not already in an earlier experiment of the config, and the total is given
 both as the sum of the experiments' floors and over unique trials.
 
-Exit status 2 with one line for a missing config, a config that does not load, or an unknown
-experiment.
+`--baseline DIR` measures another checkout's engine too, in the same run and on the same sampled
+trials (this script again, in a process whose `neural_sculpting` is DIR's), and prints both
+floors side by side with their ratio, for example the engine before the written-out training
+step: `git worktree add ../engine-42e17cd 42e17cd`, then `--baseline ../engine-42e17cd`.
+
+Exit status 2 with one line for a missing config, a config that does not load, an unknown
+experiment, or a baseline that is not a checkout of the project.
 """
 
 from __future__ import annotations
@@ -35,11 +40,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import json
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -266,6 +274,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cells", action="store_true", help="also time one whole cell batched")
     parser.add_argument("--cores", type=int, default=2, help="cores for the wall-hours line")
     parser.add_argument("--experiments", nargs="+", metavar="NAME", help="only these")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout to compare")
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # the baseline's answer
     args = parser.parse_args(argv)
     if args.sample < 1 or args.cores < 1:
         parser.error("--sample and --cores must be at least 1")
@@ -302,7 +312,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"this measurement: {time.process_time() - started_cpu:.0f} s CPU, "
         f"{time.perf_counter() - started_wall:.0f} s wall"
     )
+    floors = {
+        row.experiment.name: [
+            row.floor_hours(len(row.experiment.trials), batched=args.cells),
+            row.floor_hours(row.new_trials, batched=args.cells),
+        ]
+        for row in rows
+    }
+    if args.json is not None:
+        import neural_sculpting
+
+        args.json.write_text(json.dumps({"library": neural_sculpting.__file__, "floors": floors}))
+    if args.baseline is not None:
+        side_by_side(floors, baseline_floors(args, argv), args.baseline, args.cells)
     return 0
+
+
+def baseline_floors(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, list]:
+    """The same measurement by the baseline checkout's library, in a process of its own."""
+    root = args.baseline.resolve()
+    if not (root / "neural_sculpting" / "engine").is_dir():
+        fail(f"--baseline {args.baseline}: not a checkout of this project")
+    words = list(sys.argv[1:] if argv is None else argv)
+    at = words.index("--baseline")
+    words = words[:at] + words[at + 2 :]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "floors.json"
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        print(f"\n# baseline: {root}", flush=True)
+        subprocess.run([sys.executable, __file__, *words, "--json", str(out)], env=env, check=True)
+        answer = json.loads(out.read_text())
+    if not Path(answer["library"]).resolve().is_relative_to(root):
+        fail(f"--baseline {args.baseline}: its process imported {answer['library']}")
+    return answer["floors"]
+
+
+def side_by_side(ours: dict, theirs: dict, baseline: Path, cells: bool) -> None:
+    kind = "cells batched" if cells else "trials alone"
+    print(f"\n## floors ({kind}), CPU-hours: the baseline ({baseline}) and this checkout\n")
+    print("| experiment | baseline | this | this / baseline |")
+    print("|---|---|---|---|")
+    for name in ours:
+        b, t = theirs[name][0], ours[name][0]
+        print(f"| {name} | {b:.3g} | {t:.3g} | {t / b:.2f} |")
+    b = sum(v[1] for v in theirs.values())
+    t = sum(v[1] for v in ours.values())
+    print(f"| all (unique trials) | {b:.3g} | {t:.3g} | {t / b:.2f} |")
 
 
 if __name__ == "__main__":
