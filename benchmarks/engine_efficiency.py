@@ -20,6 +20,11 @@ the shapes the search ran (each distinct shape timed, best of `--repeats`, times
 `achieved / bmm` is the share of the search's time that the matmuls alone would take, 1.0 being
 a search that is nothing but its matmuls. It also prints the microseconds per training step and
 the mean lanes per step.
+
+`--baseline DIR` also runs each cell's search with another checkout's engine (a process whose
+`neural_sculpting` is DIR's, e.g. a worktree of 42e17cd, the autograd engine) and prints its CPU
+seconds and its achieved / bmm on the same FLOPs (the engines run the same shapes: the written-out
+step is bitwise the autograd one).
 """
 
 from __future__ import annotations
@@ -27,7 +32,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
+import json
+import os
 import platform
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -38,8 +46,6 @@ from pathlib import Path
 import torch
 import yaml
 
-from neural_sculpting.engine import step as step_module
-from neural_sculpting.engine import training
 from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
 from neural_sculpting.study.experiments import load_study
 from neural_sculpting.study.trial import Trial
@@ -87,6 +93,10 @@ def step_flops(rows: int, widths: Sequence[int]) -> float:
 
 def counting(counts: Counts):
     """Wrap the engine's step and evaluation so that each call records its shape."""
+    # Imported here: a baseline checkout (the autograd engine) has no step module.
+    from neural_sculpting.engine import step as step_module
+    from neural_sculpting.engine import training
+
     step, evaluate = step_module.LaneProgram.step, training.evaluate
 
     def counted_step(self, x, y):
@@ -149,11 +159,36 @@ def cell_trials(name: str, seeds: int) -> list[Trial]:
     return sorted(trials, key=lambda t: t.seed)[:seeds]
 
 
-def measure(name: str, seeds: int, repeats: int) -> dict:
+def new_search(name: str, seeds: int) -> tuple[list[Trial], Search]:
     trials = cell_trials(name, seeds)
     search = Search(
         [SearchTrial(t.graph, t.seed, None) for t in trials], SearchSettings.of_trial(trials[0])
     )
+    return trials, search
+
+
+def baseline_cpu(root: Path, name: str, seeds: int) -> float:
+    """CPU seconds of the cell's search by the checkout at `root`, in a process of its own."""
+    code = (
+        "import json, sys, time, torch, neural_sculpting; torch.set_num_threads(1); "
+        "sys.path.insert(1, sys.argv[1]); import engine_efficiency as e; "
+        "_, s = e.new_search(sys.argv[2], int(sys.argv[3])); c = time.process_time(); s.run(); "
+        "print(json.dumps([time.process_time() - c, neural_sculpting.__file__]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    here = str(Path(__file__).resolve().parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code, here, name, str(seeds)],
+        env=env, cwd=root, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    cpu, library = json.loads(out.strip().splitlines()[-1])
+    if not Path(library).resolve().is_relative_to(root):
+        sys.exit(f"engine_efficiency: the baseline process imported {library}")
+    return cpu
+
+
+def measure(name: str, seeds: int, repeats: int) -> dict:
+    trials, search = new_search(name, seeds)
     counts = Counts(Counter(), Counter())
     undo = counting(counts)
     try:
@@ -184,7 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cells", nargs="+", choices=sorted(CELLS), default=list(CELLS))
     parser.add_argument("--seeds", type=int, default=4, help="seeds of each cell (default 4)")
     parser.add_argument("--repeats", type=int, default=3, help="bare matmul repeats, best kept")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout to compare")
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "neural_sculpting").is_dir():
+        print(f"engine_efficiency: --baseline {args.baseline}: not a checkout", file=sys.stderr)
+        return 2
     if args.seeds < 1 or args.repeats < 1:
         print("engine_efficiency: --seeds and --repeats must be at least 1", file=sys.stderr)
         return 2
@@ -194,14 +233,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"# {datetime.date.today()} {platform.processor() or platform.machine()}, torch "
           f"{torch.__version__}, one thread")  # fmt: skip
     print(f"torch.mm 1024^3: {mm:.1f} GFLOP/s\n")
+    extra = " baseline CPU s | baseline / bmm | speed-up |" if args.baseline else ""
     print("| cell | shape | CPU s | GFLOP | engine GFLOP/s | bmm GFLOP/s | engine / bmm "
-          "| us a step | lanes a step |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          f"| us a step | lanes a step |{extra}")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if extra else ""))
     for name in args.cells:
         r = measure(name, args.seeds, args.repeats)
-        print(f"| {r['cell']} | {r['shape']} | {r['cpu_s']:.1f} | {r['gflops']:.1f} | "
-              f"{r['achieved']:.1f} | {r['bmm']:.1f} | {r['ratio']:.2f} | {r['us_step']:.0f} | "
-              f"{r['lanes']:.1f} |", flush=True)  # fmt: skip
+        line = (f"| {r['cell']} | {r['shape']} | {r['cpu_s']:.1f} | {r['gflops']:.1f} | "
+                f"{r['achieved']:.1f} | {r['bmm']:.1f} | {r['ratio']:.2f} | {r['us_step']:.0f} | "
+                f"{r['lanes']:.1f} |")  # fmt: skip
+        if args.baseline is not None:
+            cpu = baseline_cpu(args.baseline.resolve(), name, args.seeds)
+            line += f" {cpu:.1f} | {r['ratio'] * r['cpu_s'] / cpu:.2f} | {cpu / r['cpu_s']:.2f}x |"
+        print(line, flush=True)
     return 0
 
 
