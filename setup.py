@@ -3,8 +3,8 @@
 The paper's task files, the authors' (Pu, Pe) choices, its study and the config schema live in
 the checkout (`config/`, `workflow/schemas/`), where the workflow and its users read them. A wheel
 installed without the checkout still needs them: the build copies them into
-`neural_sculpting/_data/` with the same layout, where `study.paths.package_data_root` finds them.
-An editable install reads the checkout itself.
+`neural_sculpting/_data/` with the same layout, where `foundations.paths.package_data_root` finds
+them. An editable install reads the checkout itself.
 """
 
 import shutil

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from neural_sculpting.foundations.errors import UsageError
 from neural_sculpting.study.defaults import DEFAULTS
 from neural_sculpting.study.hparams import (
     DetectionSettings,
@@ -106,7 +107,7 @@ class SculptResult:
         from neural_sculpting.figures.drawing import draw_network
 
         if self.detection is None:
-            raise ValueError("the dense network was not pruned (untrainable); nothing to draw")
+            raise UsageError("the dense network was not pruned (untrainable); nothing to draw")
         labels = self.detection.module_labels
         depth = len(self.masks) - 1
         chosen = self.selection.chosen or {}
@@ -201,19 +202,19 @@ def sculpt(
 
     if task is not None:
         if x_train is not None:
-            raise ValueError("give either arrays or task=, not both")
+            raise UsageError("give either arrays or task=, not both")
         from neural_sculpting.engine.data import graph_data
         from neural_sculpting.tasks.catalog import load_task
         from neural_sculpting.tasks.function_graph import FunctionGraph
 
         the_task = load_task(task)
         if not isinstance(the_task, FunctionGraph):
-            raise ValueError(f"task={task!r}: give a function graph's name, or the arrays")
+            raise UsageError(f"task={task!r}: give a function graph's name, or the arrays")
         defaults = DEFAULTS["boolean"]
         data = graph_data([task], defaults.train.noise_std)
     else:
         if any(a is None for a in (x_train, y_train, x_val, y_val)):
-            raise ValueError("give x_train, y_train, x_val and y_val (or task=)")
+            raise UsageError("give x_train, y_train, x_val and y_val (or task=)")
         defaults = DEFAULTS["dataset"]
         the_task, data = _array_task(x_train, y_train, x_val, y_val, description, name)
     train = dataclasses.replace(

@@ -2,7 +2,7 @@
 
 `Plan.from_config` validates the config and expands the study once, when Snakemake builds its DAG;
 the rules (`workflow/rules/*.smk`) only ask the plan for a job's inputs and its trial, and the
-targets for each top-level rule. Every file name comes from `study.paths`, every figure from
+targets for each top-level rule. Every file name comes from `foundations.paths`, every figure from
 `figures.registry`. Jobs receive their trials as JSON (`trials_to_json`), so no job re-expands the
 study.
 
@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from neural_sculpting.figures import registry
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.experiments import load_study
 from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial, trials_to_json
 from neural_sculpting.tasks.catalog import task_path
 
 
-class PlanError(ValueError):
+class PlanError(SculptError):
     """A target or job the config cannot make; one line naming it."""
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 from neural_sculpting.engine.dense_epochs import MAX_EPOCHS, choose_epochs
-from neural_sculpting.store import atomic
-from neural_sculpting.study import lr_batch, paths
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.study import lr_batch
 from neural_sculpting.study.defaults import DEFAULTS
 
 

@@ -240,6 +240,8 @@ def type_text(spec: dict, schema: dict, levels: dict[str, str], plural: bool = F
         return PLURALS[kind] if plural else kind
     if kind == "object":
         return "objects" if plural else "object"
+    if kind == "null":
+        return "null"
     return "any values" if plural else "any value"
 
 

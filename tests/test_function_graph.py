@@ -302,7 +302,7 @@ def test_a_built_wheel_carries_the_papers_files(tmp_path):
                              capture_output=True, text=True, check=False)  # fmt: skip
     assert checked.stdout.strip() == "38 graph file(s) valid", checked.stderr
     where = subprocess.run(
-        [sys.executable, "-c", "from neural_sculpting.study import paths; "
+        [sys.executable, "-c", "from neural_sculpting.foundations import paths; "
          "print(paths.config_schema(), paths.paper_choices_csv())"],
         cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip

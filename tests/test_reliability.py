@@ -164,7 +164,7 @@ def test_stage_files_and_results_are_readable_by_colleagues(tmp_path):
     import os
 
     from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
-    from neural_sculpting.store import atomic
+    from neural_sculpting.foundations import atomic
     from neural_sculpting.study.hparams import SearchHparams, TrainingHparams
 
     old = os.umask(0o022)

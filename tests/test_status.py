@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from neural_sculpting.cli.main import main
+from neural_sculpting.foundations import paths
 from neural_sculpting.store import checkpoint
-from neural_sculpting.study import paths
 from neural_sculpting.study.experiments import load_study
 
 CONFIG = {"experiments": {"mine": {

@@ -12,7 +12,7 @@ import yaml
 
 from neural_sculpting.cli.main import build_parser, main
 from neural_sculpting.figures import paper_figures, registry
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
 from neural_sculpting.workflow import Plan, PlanError
 
 ROOT = Path(__file__).resolve().parents[1]

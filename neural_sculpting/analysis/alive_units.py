@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from neural_sculpting.foundations.errors import SculptError
+
 __all__ = [
     "Alive",
     "DetectionInputError",
@@ -30,7 +32,7 @@ __all__ = [
 Alive = tuple[tuple[int, ...], ...]
 
 
-class DetectionInputError(ValueError):
+class DetectionInputError(SculptError):
     """Masks, settings or labels that module detection cannot work with."""
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 
+from neural_sculpting.foundations.errors import SculptError
+
 __all__ = [
     "ModularityInputError",
     "TestOutcome",
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 
-class ModularityInputError(ValueError):
+class ModularityInputError(SculptError):
     """A feature matrix, distance matrix or label vector that the metric cannot use."""
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from neural_sculpting.foundations.errors import SculptError
+
 __all__ = [
     "StructuralTestError",
     "TTestResult",
@@ -31,7 +33,7 @@ __all__ = [
 ]
 
 
-class StructuralTestError(ValueError):
+class StructuralTestError(SculptError):
     """Bad input to a structural test (malformed network, layer index, groups or settings)."""
 
 

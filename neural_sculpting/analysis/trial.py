@@ -22,11 +22,11 @@ from neural_sculpting.analysis.module_detection import (
 )
 from neural_sculpting.analysis.scoring import found_modules, module_signatures, score_modules
 from neural_sculpting.analysis.ties import tie_counts
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.store.arrays import ArraysError, SelectedArrays
 from neural_sculpting.store.arrays import load_selected as load_arrays
 from neural_sculpting.store.records import RecordError, Score, Selection
-from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import Task, expected_structure
 from neural_sculpting.tasks.dataset_task import DatasetTask
 from neural_sculpting.tasks.function_graph import FunctionGraph
@@ -35,7 +35,7 @@ from neural_sculpting.tasks.mnist_task import MnistTask
 Described = MnistTask | DatasetTask  # tasks whose input groups and categories a file names
 
 
-class AnalysisError(ValueError):
+class AnalysisError(SculptError):
     """A trial folder that cannot be analysed (missing or unreadable stage files)."""
 
 

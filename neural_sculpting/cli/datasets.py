@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from neural_sculpting.foundations.errors import SculptError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the dataset subcommands to the `sculpt` parser."""
@@ -54,7 +56,7 @@ def _check_data(args: argparse.Namespace) -> int:
     try:
         experiment = expand_experiment("check", spec)
     except ConfigError as exc:  # the experiment's wording, without the config's key
-        raise ValueError(str(exc).split(": ", 2)[-1]) from None
+        raise SculptError(str(exc).split(": ", 2)[-1]) from None
     from neural_sculpting.tasks.dataset_file import load_dataset_file
 
     trial = experiment.trials[0]

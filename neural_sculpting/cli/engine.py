@@ -19,7 +19,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.defaults import DEFAULTS, STATE_EVERY_S
 from neural_sculpting.study.hparams import (
     ACCURACY_MEASURES,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from neural_sculpting.store.records import Selection
 
 
-class EngineUsageError(ValueError):
+class EngineUsageError(SculptError):
     """A command-line request the engine cannot run."""
 
 

@@ -16,9 +16,10 @@ import argparse
 from pathlib import Path
 
 from neural_sculpting.figures import registry
+from neural_sculpting.foundations.errors import SculptError
 
 
-class OutputPathError(ValueError):
+class OutputPathError(SculptError):
     """An output path that is neither a .png file nor a folder."""
 
 
@@ -71,7 +72,7 @@ def _lr_batch_table(args: argparse.Namespace) -> int:
 
 def _reproduction(args: argparse.Namespace) -> int:
     from neural_sculpting.figures.reproduction import write_report
-    from neural_sculpting.study import paths
+    from neural_sculpting.foundations import paths
 
     results = write_report(
         args.figures,

@@ -18,8 +18,8 @@ from neural_sculpting.cli import datasets as datasets_cli
 from neural_sculpting.cli import engine as engine_cli
 from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.cli import mnist as mnist_cli
-from neural_sculpting.store import atomic
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.foundations.errors import SculptError, UsageError
 from neural_sculpting.study.hparams import DetectionSettings
 from neural_sculpting.study.trial import trials_from_json
 
@@ -211,7 +211,7 @@ def _detect(args: argparse.Namespace) -> int:
         ]
     else:
         if args.trial_dir is None or args.graph is None:
-            raise ValueError("--trial-dir and --graph are needed without --trial")
+            raise UsageError("--trial-dir and --graph are needed without --trial")
         settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
         jobs = [(args.trial_dir, settings, args.out_dir or args.trial_dir)]
         task = dataset_task_of(args, lambda: _selected_arch(args.trial_dir))
@@ -259,10 +259,10 @@ def _draw_cell(args: argparse.Namespace) -> int:
         source = args.trials[0].parent
         table = trials_table(args.trials)
     if "analysis_dir" not in table.columns:
-        raise ValueError(f"{source}: no analysis_dir column; rebuild it with `sculpt table`")
+        raise SculptError(f"{source}: no analysis_dir column; rebuild it with `sculpt table`")
     cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
     if cell.empty:
-        raise ValueError(f"{source}: no trial of {args.graph} with {args.depth} hidden layers")
+        raise SculptError(f"{source}: no trial of {args.graph} with {args.depth} hidden layers")
     task = dataset_task_of(args, lambda: cell["arch"].iloc[0])
     untrainable = int((cell["trainable"] == False).sum())  # noqa: E712 (a pandas mask)
     if untrainable == len(cell):
@@ -463,8 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ValueError, OSError) as exc:
-        # One line, no traceback: these are problems with the input, not bugs.
+    except (SculptError, OSError) as exc:
+        # One line, no traceback: these are problems with the input. Anything else is a bug and
+        # keeps its traceback.
         if isinstance(exc, OSError) and exc.filename:
             message = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
         else:

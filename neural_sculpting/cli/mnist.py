@@ -10,6 +10,7 @@ import argparse
 import os
 from pathlib import Path
 
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.tasks.composites import (
     DEFAULT_COMPOSITES_PER_PAIR,
     DEFAULT_SEED,
@@ -20,7 +21,7 @@ from neural_sculpting.tasks.composites import (
 ROOT_ENV = "SCULPT_MNIST_ROOT"
 
 
-class MnistUsageError(ValueError):
+class MnistUsageError(SculptError):
     """A command-line request `mnist-data` cannot run."""
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from neural_sculpting.engine.seeding import KeyPart, derive_seed
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.hparams import ACCURACY_MEASURES
 from neural_sculpting.tasks.composites import task_name
 
@@ -43,7 +44,7 @@ EVAL_ROWS = 2048
 GATHER_VALUES = 1 << 20
 
 
-class DataError(ValueError):
+class DataError(SculptError):
     """Task data that cannot be used (mismatched shapes, no rows)."""
 
 

@@ -18,6 +18,7 @@ import torch
 from neural_sculpting.engine.data import LaneData, graph_data
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.training import Evaluation, train_lanes
+from neural_sculpting.foundations.errors import UsageError
 from neural_sculpting.study.hparams import TrainingHparams
 from neural_sculpting.study.lr_batch import MAX_EPOCHS
 
@@ -26,10 +27,10 @@ def fewest_epochs(best_by_epoch: Sequence[Sequence[float]], threshold: float) ->
     """The fewest epochs E (1-based) at which every seed's best accuracy so far reaches
     `threshold`, from each seed's accuracy per epoch; None if no epoch of the run does."""
     if not best_by_epoch:
-        raise ValueError("no seed given")
+        raise UsageError("no seed given")
     lengths = {len(history) for history in best_by_epoch}
     if len(lengths) != 1:
-        raise ValueError("every seed needs the same number of epochs")
+        raise UsageError("every seed needs the same number of epochs")
     best = [float("-inf")] * len(best_by_epoch)
     for epoch in range(lengths.pop()):
         best = [max(b, h[epoch]) for b, h in zip(best, best_by_epoch, strict=True)]

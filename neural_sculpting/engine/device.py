@@ -6,8 +6,10 @@ import os
 
 import torch
 
+from neural_sculpting.foundations.errors import SculptError
 
-class DeviceError(ValueError):
+
+class DeviceError(SculptError):
     """A device that was asked for but is not there."""
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import torch
 
 from neural_sculpting.engine.seeding import KeyPart, generator
+from neural_sculpting.foundations.errors import SculptError
 
 
-class ArchitectureError(ValueError):
+class ArchitectureError(SculptError):
     """An architecture (list of layer widths) that cannot be built."""
 
 

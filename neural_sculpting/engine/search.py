@@ -48,9 +48,10 @@ from neural_sculpting.engine.stage_records import (
     task_sha256,
 )
 from neural_sculpting.engine.training import Evaluation, evaluate
-from neural_sculpting.store import arrays, atomic, checkpoint
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.foundations.errors import SculptError
+from neural_sculpting.store import arrays, checkpoint
 from neural_sculpting.store.records import Selection
-from neural_sculpting.study import paths
 from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.trial import Trial
@@ -58,7 +59,7 @@ from neural_sculpting.study.trial import Trial
 STAGE_ORDER = ("dense", "units", "edges", "selected")
 
 
-class SearchError(ValueError):
+class SearchError(SculptError):
     """A search request that cannot run (missing stage files, unknown paper trial, device)."""
 
 

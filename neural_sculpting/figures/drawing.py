@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pygraphviz as pgv
 
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic
+from neural_sculpting.foundations.errors import UsageError
 from neural_sculpting.tasks.function_graph import FunctionGraph
 from neural_sculpting.tasks.hierarchy import merged_subfunctions
 
@@ -79,7 +80,7 @@ def draw_function_graph(
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
+        raise UsageError(f"{path}: the drawing must end in .png, .svg or .pdf")
     agraph = function_graph_agraph(graph, hidden_layers)
     agraph.layout(prog="dot")
     with atomic.atomic_path(path) as tmp:
@@ -92,7 +93,7 @@ def draw_note(path: Path | str, title: str, note: str) -> None:
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
+        raise UsageError(f"{path}: the drawing must end in .png, .svg or .pdf")
     agraph = pgv.AGraph(label=title, labelloc="t", fontsize=16, fontname="Helvetica")
     agraph.add_node("note", label=note, shape="box", style="rounded", fontname="Helvetica")
     agraph.layout(prog="dot")
@@ -245,7 +246,7 @@ def draw_network(
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"{path}: the drawing must end in .png, .svg or .pdf")
+        raise UsageError(f"{path}: the drawing must end in .png, .svg or .pdf")
     agraph = network_agraph(masks, labels, title, graph, depth, colours, input_groups, input_unit)
     agraph.layout(prog="dot")
     with atomic.atomic_path(path) as tmp:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import matplotlib
 
+from neural_sculpting.foundations.errors import SculptError
+
 matplotlib.use("Agg")
 
 import matplotlib.image as mpimg
@@ -42,14 +44,14 @@ from neural_sculpting.analysis.trial import (
 from neural_sculpting.figures import registry
 from neural_sculpting.figures.rates import save_figure
 from neural_sculpting.figures.success_captions import figure_path, write_caption
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
 from neural_sculpting.tasks.catalog import load_task
 
 DEPTH, WIDTH = len(registry.EDGE_CASE_HIDDEN), registry.EDGE_CASE_HIDDEN[0]
 PAPER_FIGURE = {"fig38": "Figure 38", "fig39": "Figure 39", "fig40": "Figure 40"}
 
 
-class EdgeCaseError(ValueError):
+class EdgeCaseError(SculptError):
     """A trials table without the cell the figure shows."""
 
 

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic
 
 # The normal quantile of a two-sided 95% interval.
 Z_95 = statistics.NormalDist().inv_cdf(0.975)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neural_sculpting.foundations.errors import SculptError
+
 SUCCESS, STRUCTURAL, DRAWING = "success", "structural", "drawing"
 CLUSTERING, EDGE_CASES, LR_BATCH = "clustering", "edge_cases", "lr_batch"
 
@@ -179,7 +181,7 @@ def appendix_only_experiments() -> frozenset[str]:
     return frozenset(e for f in FIGURES.values() if f.appendix for e in f.experiments) - main
 
 
-class UnknownFigureError(ValueError):
+class UnknownFigureError(SculptError):
     """A figure name the registry does not hold."""
 
 

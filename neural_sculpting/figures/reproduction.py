@@ -22,7 +22,7 @@ import pandas as pd
 
 from neural_sculpting.figures.rates import wilson_interval
 from neural_sculpting.figures.registry import VALIDATION_GRAPHS
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic
 from neural_sculpting.study import lr_batch
 
 REPRODUCED, PARTLY, NOT_REPRODUCED = "reproduced", "partly reproduced", "not reproduced"

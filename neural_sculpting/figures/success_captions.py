@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic
 
 STRUCTURE_RULE = (
     "A trial succeeds when its detected modules match the task's structure exactly "

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.store.records import Score, Selection
-from neural_sculpting.study import paths
 from neural_sculpting.tasks.catalog import task_params
 
 COLUMNS = [
@@ -97,7 +97,7 @@ def trials_table(files: list[Path]) -> pd.DataFrame:
     scores = {paths.trial_of_analysis(f): Path(f) for f in files if Path(f).name == score_name}
     unknown = [str(f) for f in files if Path(f).name not in (selected_name, score_name)]
     if unknown:
-        raise ValueError(f"{unknown[0]}: expected a {selected_name} or a {score_name}")
+        raise SculptError(f"{unknown[0]}: expected a {selected_name} or a {score_name}")
     table = pd.DataFrame([trial_row(path, scores.get(path.parent)) for path in selected])
     # Counts stay integers beside the empty cells of unscored trials.
     for column in ("n_modules", "tied_lanes", "tied_lanes_recovered"):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import matplotlib
 
+from neural_sculpting.foundations.errors import SculptError
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
@@ -26,7 +28,7 @@ from matplotlib import colors
 
 from neural_sculpting.analysis.trial import load_selected
 from neural_sculpting.figures.registry import DENSE, EDGE, REGIME_OF_MODE, UNIT_EDGE
-from neural_sculpting.store import atomic
+from neural_sculpting.foundations import atomic
 
 REGIMES = (DENSE, EDGE, UNIT_EDGE)
 
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 
-class StructuralFigureError(ValueError):
+class StructuralFigureError(SculptError):
     """A structural figure that cannot be drawn from the trial folders given."""
 
 

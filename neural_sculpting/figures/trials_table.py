@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.tasks.function_graph import load_graph
 
 FLAGS = ("input_modules_match", "output_modules_match", "hidden_modules_match", "structure_match")
 
 
-class PaperFigureError(ValueError):
+class PaperFigureError(SculptError):
     """A trials table a paper figure cannot be drawn from."""
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from neural_sculpting.store import atomic
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.foundations.errors import SculptError
 
 
-class ArraysError(ValueError):
+class ArraysError(SculptError):
     """A `selected.npz` that is missing, unreadable or not the one its record names."""
 
 

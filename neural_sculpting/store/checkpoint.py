@@ -33,15 +33,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from neural_sculpting.store import atomic
-from neural_sculpting.store.atomic import file_sha256
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import atomic, paths
+from neural_sculpting.foundations.atomic import file_sha256
+from neural_sculpting.foundations.errors import SculptError
 
 FORMAT = 1
 STAGES = ("dense", "units", "edges", "selected")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(SculptError):
     """A stage file that is missing, unreadable or fails its checksum; the message says which."""
 
 

@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.trial import DETECTING_MODES
 
 _OPTIONAL = ("kept_weights", "val_accuracy_per_bit", "val_accuracy_per_digit")
@@ -23,7 +24,7 @@ _FLAGS_OF_SCORED = (
 )  # fmt: skip
 
 
-class RecordError(ValueError):
+class RecordError(SculptError):
     """A record file that does not hold what its kind needs."""
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
 from neural_sculpting.study.trial import Experiment, Trial
 
 DONE, IN_PROGRESS, PENDING = "done", "in progress", "pending"

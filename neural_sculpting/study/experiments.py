@@ -18,7 +18,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.defaults import DEFAULTS, MIN_MNIST_DEPTH, MNIST_TASKS
 from neural_sculpting.study.hparams import (
     EDGE_ONLY_PE,
@@ -44,7 +45,7 @@ from neural_sculpting.tasks.function_graph import GraphError
 __all__ = ["MNIST_TASKS", "ConfigError", "DatasetSpec", "Experiment", "Trial", "load_study"]
 
 
-class ConfigError(ValueError):
+class ConfigError(SculptError):
     """A config problem; the message is one line naming the key."""
 
 

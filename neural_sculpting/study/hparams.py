@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from neural_sculpting.foundations.errors import SculptError
+
 SEARCH_MODES = ("grid", "paper", "edge_only", "dense")
 ACCURACY_MEASURES = ("per_bit", "per_digit")
 GRID_PU = tuple(float(p) for p in range(5, 75, 5))
@@ -21,7 +23,7 @@ GRID_PE = (0.5, 1.0, 1.5, 2.0, 2.5)
 EDGE_ONLY_PE = (5.0, 2.5, 2.0, 1.5, 1.0, 0.5)
 
 
-class HparamsError(ValueError):
+class HparamsError(SculptError):
     """A setting is out of range or inconsistent."""
 
 

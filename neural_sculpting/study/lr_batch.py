@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neural_sculpting.figures import registry
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 
 LRS = (0.005, 0.01, 0.05, 0.1)
 WIDTH = 24
@@ -108,7 +109,7 @@ def read_epochs(path: Path | None = None) -> dict[EpochsKey, int | None]:
     with Path(path).open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     if rows and tuple(rows[0]) != EPOCHS_COLUMNS:
-        raise ValueError(f"{path}: expected the columns {', '.join(EPOCHS_COLUMNS)}")
+        raise SculptError(f"{path}: expected the columns {', '.join(EPOCHS_COLUMNS)}")
     return {
         (r["graph"], int(r["depth"]), float(r["lr"]), int(r["batch_size"])): (
             int(r["epochs"]) if r["epochs"] else None

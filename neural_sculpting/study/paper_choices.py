@@ -11,10 +11,11 @@ import csv
 import functools
 from pathlib import Path
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 
 
-class PaperChoiceError(ValueError):
+class PaperChoiceError(SculptError):
     """No published choice for a trial, or an unreadable choices file."""
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.defaults import MNIST_TASKS
 from neural_sculpting.study.hparams import (
     DetectionSettings,
@@ -160,7 +161,7 @@ class Trial:
         try:
             return cls._from_data(json.loads(text))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"not a trial's JSON (JSONDecodeError: {exc})") from None
+            raise SculptError(f"not a trial's JSON (JSONDecodeError: {exc})") from None
 
     @classmethod
     def _from_data(cls, data: Any) -> Trial:
@@ -179,7 +180,7 @@ class Trial:
                 data_file=_data_file(data.get("data_file")),
             )
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a trial's JSON ({type(exc).__name__}: {exc})") from None
+            raise SculptError(f"not a trial's JSON ({type(exc).__name__}: {exc})") from None
 
 
 def _data_file(data: Any) -> DataFileSpec | None:
@@ -199,10 +200,10 @@ def trials_from_json(text: str) -> list[Trial]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not a trial's JSON (JSONDecodeError: {exc})") from None
+        raise SculptError(f"not a trial's JSON (JSONDecodeError: {exc})") from None
     items = data if isinstance(data, list) else [data]
     if not items:
-        raise ValueError("no trial given (an empty JSON list)")
+        raise SculptError("no trial given (an empty JSON list)")
     return [Trial._from_data(item) for item in items]
 
 

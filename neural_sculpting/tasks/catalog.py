@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
 from neural_sculpting.tasks.dataset_task import (
     DatasetTask,
     description_kind,

@@ -14,7 +14,8 @@ from typing import Literal
 
 import numpy as np
 
-from neural_sculpting.store.atomic import atomic_path
+from neural_sculpting.foundations.atomic import atomic_path
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.tasks.mnist_files import SIDE, MnistDataError, MnistImages
 
 Task = Literal["two_digits", "hierarchical"]
@@ -32,7 +33,7 @@ TASK_DIGITS = {"two_digits": 10, "hierarchical": 8}
 TASK_OUTPUTS = {"two_digits": 20, "hierarchical": 3}
 
 
-class MnistSettingsError(ValueError):
+class MnistSettingsError(SculptError):
     """Composite-dataset settings that cannot be built (unknown task, too few composites)."""
 
 

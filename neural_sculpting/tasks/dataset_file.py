@@ -21,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from neural_sculpting.foundations.errors import SculptError
+
 ARRAYS = ("x_train", "y_train", "x_val", "y_val")
 
 
-class DatasetFileError(ValueError):
+class DatasetFileError(SculptError):
     """A dataset file that cannot be a task; one line naming the file and the array."""
 
 
@@ -135,7 +137,7 @@ def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: Path, mtime_ns: int, size: int) -> DatasetArrays:
-    from neural_sculpting.store.atomic import file_sha256
+    from neural_sculpting.foundations.atomic import file_sha256
 
     arrays = check_arrays(_read(path), path)
     return dataclasses.replace(arrays, sha256=file_sha256(path))
@@ -213,7 +215,7 @@ def write_dataset_file(
     y_val: np.ndarray,
 ) -> Path:
     """Write the four arrays as a dataset file, atomically (a reader never sees half a file)."""
-    from neural_sculpting.store.atomic import atomic_path
+    from neural_sculpting.foundations.atomic import atomic_path
 
     path = Path(path)
     arrays = dict(zip(ARRAYS, (x_train, y_train, x_val, y_val), strict=True))

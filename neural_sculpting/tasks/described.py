@@ -14,11 +14,12 @@ from typing import Any
 
 import yaml
 
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.tasks.hierarchy import Signature, TaskHierarchy, group_by
 from neural_sculpting.tasks.schemas import schema_problem
 
 
-class TaskError(ValueError):
+class TaskError(SculptError):
     """A malformed task description; the message is one line naming the file and the key."""
 
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from neural_sculpting.study import paths
+from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.tasks.schemas import schema_problem
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 NAME_PATTERN = re.compile(r"^[a-z0-9_]+$")
 
 
-class GraphError(ValueError):
+class GraphError(SculptError):
     """A malformed function-graph file; the message names the file, the entry and the problem."""
 
 

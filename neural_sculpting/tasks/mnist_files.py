@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from neural_sculpting.foundations.errors import SculptError
+
 SIDE = 28
 N_TRAIN_IMAGES, N_TEST_IMAGES = 60_000, 10_000
 
@@ -50,7 +52,7 @@ HOW_TO_GET = (
 )
 
 
-class MnistDataError(ValueError):
+class MnistDataError(SculptError):
     """An MNIST file or a stored composite dataset that is missing or cannot be used."""
 
 

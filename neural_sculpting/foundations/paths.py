@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+from neural_sculpting.foundations.errors import UsageError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -237,7 +239,7 @@ def find_analysis(trial_folder: Path) -> Path:
         found.insert(0, trial_folder)
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
-        raise ValueError(
+        raise UsageError(
             f"{trial_folder}: several analyses ({names}); choose one with --analysis-dir"
         )
     return found[0] if found else trial_folder
