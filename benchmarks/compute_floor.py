@@ -56,6 +56,8 @@ from pathlib import Path
 import torch
 import yaml
 
+# Through engine.search, which imports them: so the script also runs a checkout older than
+# engine/settings.py (--baseline).
 from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
 from neural_sculpting.study.experiments import Experiment, load_study
 from neural_sculpting.study.hparams import SearchHparams

@@ -29,6 +29,9 @@ from pathlib import Path
 import torch
 
 from neural_sculpting.engine.data import dataset_data
+
+# Through engine.search, which imports them: so the script also runs a checkout older than
+# engine/settings.py (--baseline).
 from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
 from neural_sculpting.study.defaults import DEFAULTS
 from neural_sculpting.study.hparams import SearchHparams

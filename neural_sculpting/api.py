@@ -103,8 +103,8 @@ class SculptResult:
 
     def draw(self, path: str | Path) -> Path:
         """The pruned network with its modules, as PNG, SVG or PDF."""
-        from neural_sculpting.analysis.trial import drawn_groups, input_unit, module_colours
         from neural_sculpting.figures.drawing import draw_network
+        from neural_sculpting.figures.trial_drawing import drawn_groups, input_unit, module_colours
 
         if self.detection is None:
             raise UsageError("the dense network was not pruned (untrainable); nothing to draw")
@@ -198,7 +198,8 @@ def sculpt(
     import torch
 
     from neural_sculpting.analysis.trial import analyse_trial, load_selected_arrays
-    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+    from neural_sculpting.engine.search import Search
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 
     if task is not None:
         if x_train is not None:

@@ -3,7 +3,7 @@
 `Plan.from_config` validates the config and expands the study once, when Snakemake builds its DAG;
 the rules (`workflow/rules/*.smk`) only ask the plan for a job's inputs and its trial, and the
 targets for each top-level rule. Every file name comes from `foundations.paths`, every figure from
-`figures.registry`. Jobs receive their trials as JSON (`trials_to_json`), so no job re-expands the
+`study.catalogue`. Jobs receive their trials as JSON (`trials_to_json`), so no job re-expands the
 study.
 
 Boolean and dataset-file trials run by `Cell`: the trials that differ only by seed share one search
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neural_sculpting.figures import registry
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
+from neural_sculpting.study import catalogue
 from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.experiments import load_study
 from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial, trials_to_json
@@ -266,8 +266,8 @@ class Plan:
         return self.study[name]
 
     def _needed(self, target: str) -> list[Experiment]:
-        figure = registry.figure(target)
-        if figure.kind == registry.LR_BATCH:
+        figure = catalogue.figure(target)
+        if figure.kind == catalogue.LR_BATCH:
             # Tables 2 and 3 show the sweeps the config has (one graph each); one is enough.
             present = [e for e in figure.experiments if e in self.study]
             if present:
@@ -279,7 +279,7 @@ class Plan:
         return [str(paths.trials_csv(e.name)) for e in self._needed(target)]
 
     def _structural_trials(self, target: str) -> list[Trial]:
-        graph = registry.figure(target).graph
+        graph = catalogue.figure(target).graph
         trials = {t.key: t for e in self._needed(target) for t in e.trials if t.graph == graph}
         return list(trials.values())
 
@@ -294,7 +294,7 @@ class Plan:
 
     def clustering_inputs(self, target: str) -> list[str]:
         """The selections of the detecting trials of the target's graphs in its experiments."""
-        graphs = set(registry.figure(target).graphs)
+        graphs = set(catalogue.figure(target).graphs)
         trials = {t.key: t for e in self._needed(target) for t in e.trials
                   if t.detects and t.graph in graphs}  # fmt: skip
         return [
@@ -314,24 +314,24 @@ class Plan:
         """Stop, in one line, on a figure target (a word of the command line) whose experiments
         the config lacks, before Snakemake meets it as a failing input function."""
         for word in words:
-            if word not in registry.FIGURES:
+            if word not in catalogue.FIGURES:
                 continue
             self._needed(word)  # raises PlanError naming the target and the experiment
             if not self._has_trials(word):
-                graph = registry.FIGURES[word].graph
+                graph = catalogue.FIGURES[word].graph
                 raise PlanError(f"{word} needs trials of {graph}, which its experiments lack")
 
     def _has_trials(self, target: str) -> bool:
         """Whether the target's experiments hold the trials it draws: for a structural figure
         its task's, for Figs. 38-40 a detecting trial of its task with 3 hidden layers of
         width 24 (`edge_cases.py`)."""
-        kind = registry.FIGURES[target].kind
-        if kind == registry.STRUCTURAL:
+        kind = catalogue.FIGURES[target].kind
+        if kind == catalogue.STRUCTURAL:
             return bool(self._structural_trials(target))
-        if kind == registry.EDGE_CASES:
-            graph = registry.FIGURES[target].graph
+        if kind == catalogue.EDGE_CASES:
+            graph = catalogue.FIGURES[target].graph
             return any(
-                t.graph == graph and t.detects and t.hidden == registry.EDGE_CASE_HIDDEN
+                t.graph == graph and t.detects and t.hidden == catalogue.EDGE_CASE_HIDDEN
                 for e in self._needed(target)
                 for t in e.trials
             )
@@ -345,11 +345,11 @@ class Plan:
         hold."""
         names = {e.name for e in experiments}
         targets = []
-        for name, fig in registry.FIGURES.items():
-            if fig.kind == registry.DRAWING or fig.appendix != appendix:
+        for name, fig in catalogue.FIGURES.items():
+            if fig.kind == catalogue.DRAWING or fig.appendix != appendix:
                 continue
             wanted = set(fig.experiments)
-            if not (wanted & names if fig.kind == registry.LR_BATCH else wanted <= names):
+            if not (wanted & names if fig.kind == catalogue.LR_BATCH else wanted <= names):
                 continue
             if not self._has_trials(name):
                 continue
@@ -359,7 +359,7 @@ class Plan:
     # --- top-level targets ----------------------------------------------------------------------
 
     def boolean_targets(self) -> list[str]:
-        appendix = registry.appendix_only_experiments()
+        appendix = catalogue.appendix_only_experiments()
         experiments = [e for e in self.boolean if e.name not in appendix]
         return (
             graph_targets(experiments)
@@ -395,7 +395,7 @@ class Plan:
         pngs = self.available_figures(self.boolean) + self.available_figures(
             self.study.values(), appendix=True
         )
-        skip = set(registry.names(registry.LR_BATCH))
+        skip = set(catalogue.names(catalogue.LR_BATCH))
         files = [str(Path(p).with_suffix(".csv")) for p in pngs if Path(p).stem not in skip]
         if "validation" in self.study:
             files.append(str(paths.trials_csv("validation")))
@@ -404,7 +404,7 @@ class Plan:
     def appendix_targets(self) -> list[str]:
         """The appendix's tables and figures whose experiments the config defines, and the
         trials tables of the experiments only they read (Tables 2 and 3's sweeps)."""
-        appendix = registry.appendix_only_experiments()
+        appendix = catalogue.appendix_only_experiments()
         own = [e for e in self.study.values() if e.name in appendix]
         return self.available_figures(self.study.values(), appendix=True) + experiment_targets(own)
 

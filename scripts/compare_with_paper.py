@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures.registry import VALIDATION_GRAPHS as TASKS
 from neural_sculpting.figures.reproduction import read_authors_density, read_authors_scores
 from neural_sculpting.foundations import paths
+from neural_sculpting.study.catalogue import VALIDATION_GRAPHS as TASKS
 
 # Paper Tables 2-3, width 24, at the (lr, batch) this study uses for width 24 (paper_hparams.csv).
 PAPER_TABLES = {

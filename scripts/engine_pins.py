@@ -24,7 +24,8 @@ from typing import Any
 import torch
 import yaml
 
-from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.search import Search
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.study.experiments import load_study
 
 ROOT = Path(__file__).resolve().parent.parent

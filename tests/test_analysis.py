@@ -83,7 +83,8 @@ def test_a_grid_trial_reports_its_ties(tmp_path):
     """A real 2 x 2 grid: the selected lane is among the tied ones, and the tied lanes that
     recover are counted by detecting each (brute force here on the edge stage's file)."""
     from neural_sculpting.analysis.trial import write_analysis
-    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+    from neural_sculpting.engine.search import Search
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
     from neural_sculpting.study.hparams import SearchHparams, TrainingHparams
 
     out = tmp_path / "trial"

@@ -223,7 +223,8 @@ def test_each_trial_prunes_against_its_own_dense_accuracy(tmp_path):
     """Two seeds in one batch, dense networks trained too briefly to reach 100%: every step a
     trial kept reached its own dense accuracy, every step it undid fell below it."""
     from neural_sculpting.engine.data import dataset_data
-    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+    from neural_sculpting.engine.search import Search
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
     from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
     from neural_sculpting.tasks.dataset_file import check_arrays
 

@@ -11,8 +11,9 @@ import torch.nn.functional as F
 
 from neural_sculpting.engine.data import LaneData, boolean_data
 from neural_sculpting.engine.lanes import ArchitectureError, LaneMLP, parse_arch
-from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.search import Search
 from neural_sculpting.engine.seeding import derive_seed
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.engine.training import evaluate, train_lanes
 from neural_sculpting.study.hparams import HparamsError, SearchHparams, TrainingHparams
 

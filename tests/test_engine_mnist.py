@@ -16,7 +16,8 @@ from neural_sculpting.engine import data as data_module
 from neural_sculpting.engine.data import DataError, LaneData, TaskData, boolean_data, mnist_data
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.pruning.units import unit_scores
-from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.search import Search
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.engine.training import digits_right, evaluate, lane_memory_bytes, train_lanes
 from neural_sculpting.study.hparams import (
     HparamsError,

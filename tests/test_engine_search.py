@@ -10,13 +10,9 @@ import pytest
 import torch
 
 from neural_sculpting.cli import engine as engine_cli
-from neural_sculpting.engine.search import (
-    Search,
-    SearchError,
-    SearchSettings,
-    SearchTrial,
-)
+from neural_sculpting.engine.search import Search, SearchError
 from neural_sculpting.engine.selection import select_lane
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.store import checkpoint
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice

@@ -15,11 +15,11 @@ import yaml
 from neural_sculpting.engine.data import LaneData, graph_data
 from neural_sculpting.engine.dense_epochs import fewest_epochs
 from neural_sculpting.engine.lanes import LaneMLP
-from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.search import Search
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.engine.training import train_lanes
-from neural_sculpting.figures import registry
 from neural_sculpting.figures.lr_batch_tables import cell_rates
-from neural_sculpting.study import lr_batch
+from neural_sculpting.study import catalogue, lr_batch
 from neural_sculpting.study.experiments import ConfigError, load_study
 from neural_sculpting.study.hparams import SearchHparams, TrainingHparams
 from neural_sculpting.workflow import Plan
@@ -182,7 +182,7 @@ def test_cell_rates_count_successes_mark_untrainable_settings_and_show_the_paper
 def test_the_sweeps_are_in_all_appendix_and_not_in_all_boolean():
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     plan = Plan.from_config(config)
-    sweeps = registry.appendix_only_experiments()
+    sweeps = catalogue.appendix_only_experiments()
     assert sweeps == {p.experiment for p in lr_batch.PANELS}
     assert not any(f"results/{name}/" in t for t in plan.boolean_targets() for name in sweeps)
     appendix = plan.appendix_targets()

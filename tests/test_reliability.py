@@ -163,7 +163,8 @@ def test_stage_files_and_results_are_readable_by_colleagues(tmp_path):
     """Checkpoints and records take the umask's permissions, not mkstemp's 0600."""
     import os
 
-    from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+    from neural_sculpting.engine.search import Search
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
     from neural_sculpting.foundations import atomic
     from neural_sculpting.study.hparams import SearchHparams, TrainingHparams
 

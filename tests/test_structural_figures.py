@@ -22,12 +22,12 @@ import torch
 
 from neural_sculpting.analysis.trial import AnalysisError
 from neural_sculpting.cli import figures as figures_cli
-from neural_sculpting.figures.registry import DENSE, EDGE, UNIT_EDGE
 from neural_sculpting.figures.structural_figures import TARGETS, make_target
 from neural_sculpting.figures.trial_networks import StructuralFigureError
 from neural_sculpting.store import arrays
 from neural_sculpting.store.checkpoint import file_sha256
 from neural_sculpting.store.records import Selection
+from neural_sculpting.study.catalogue import DENSE, EDGE, UNIT_EDGE
 
 DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "authors_networks"
 

@@ -10,7 +10,8 @@ import yaml
 from neural_sculpting.cli.main import main
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.pruning.edges import edge_schedules
-from neural_sculpting.engine.search import Search, SearchSettings, SearchTrial
+from neural_sculpting.engine.search import Search
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.engine.stage_records import stage_configs
 from neural_sculpting.study.experiments import ConfigError, load_study
 from neural_sculpting.study.hparams import (

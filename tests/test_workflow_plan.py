@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from neural_sculpting.cli.main import build_parser, main
-from neural_sculpting.figures import paper_figures, registry
+from neural_sculpting.figures import paper_figures
 from neural_sculpting.foundations import paths
+from neural_sculpting.study import catalogue
 from neural_sculpting.workflow import Plan, PlanError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def test_the_paper_study_offers_every_success_and_structural_figure(paper):
     offered = {
         Path(p).stem for p in paper.all_targets() if "/figures/" in p and "drawings" not in p
     }
-    expected = set(registry.names(registry.SUCCESS)) | set(registry.names(registry.STRUCTURAL))
+    expected = set(catalogue.names(catalogue.SUCCESS)) | set(catalogue.names(catalogue.STRUCTURAL))
     assert offered == expected | {"table2", "table3", "table4", "fig38", "fig39", "fig40"}
 
 
@@ -82,7 +83,7 @@ def test_appendix_targets_are_outside_all_boolean(paper):
     # Table 4 reruns detection on the validation networks; all_boolean does not make it, nor
     # Tables 2 and 3 and the sweeps behind them, whose trials tables all_appendix makes.
     appendix = ["table4", "fig38", "fig39", "fig40", "table2", "table3"]
-    sweeps = [f"lr_batch_{g}" for g in registry.VALIDATION_GRAPHS]
+    sweeps = [f"lr_batch_{g}" for g in catalogue.VALIDATION_GRAPHS]
     assert sorted(paper.appendix_targets()) == sorted(
         [str(paths.figure(name, "png")) for name in appendix]
         + [str(paths.trials_csv(name)) for name in sweeps]
@@ -115,34 +116,34 @@ def test_the_command_line_offers_exactly_the_registered_figures():
     parser = build_parser()
     subcommands = parser._subparsers._group_actions[0].choices
     for command, kind in (
-        ("paper-figure", registry.SUCCESS),
-        ("structural", registry.STRUCTURAL),
-        ("clustering-table", registry.CLUSTERING),
-        ("edge-cases", registry.EDGE_CASES),
+        ("paper-figure", catalogue.SUCCESS),
+        ("structural", catalogue.STRUCTURAL),
+        ("clustering-table", catalogue.CLUSTERING),
+        ("edge-cases", catalogue.EDGE_CASES),
     ):
         (target,) = [a for a in subcommands[command]._actions if a.dest == "target"]
-        assert tuple(target.choices) == registry.names(kind)
+        assert tuple(target.choices) == catalogue.names(kind)
 
 
 def test_every_registered_figure_can_be_drawn():
     plots = {"table", "heatmap", "n90", "ttests"}
-    for name, fig in registry.FIGURES.items():
+    for name, fig in catalogue.FIGURES.items():
         assert fig.experiments and fig.graphs and fig.caption
-        if fig.kind == registry.SUCCESS:
+        if fig.kind == catalogue.SUCCESS:
             assert callable(paper_figures.FIGURE_FUNCTIONS.get(name))
-        if fig.kind == registry.STRUCTURAL:
+        if fig.kind == catalogue.STRUCTURAL:
             assert fig.plot in plots and (fig.regime is None) == (fig.plot == "table")
 
 
 def test_readmes_target_table_is_the_registry():
     readme = (ROOT / "README.md").read_text()
     rows = dict(re.findall(r"^\| `(fig\w+|table\d)` \| (.+?) \|$", readme, flags=re.M))
-    assert rows == {name: fig.caption for name, fig in registry.FIGURES.items()}
+    assert rows == {name: fig.caption for name, fig in catalogue.FIGURES.items()}
 
 
 def test_the_registrys_graphs_are_the_configs(paper):
-    for name in registry.names(registry.SUCCESS):
-        fig = registry.figure(name)
+    for name in catalogue.names(catalogue.SUCCESS):
+        fig = catalogue.figure(name)
         graphs = {g for e in fig.experiments for g in paper.study[e].graphs}
         assert graphs == set(fig.graphs), name
 
@@ -186,7 +187,7 @@ def test_a_requested_figure_the_config_cannot_make_stops_in_one_line(quickstart,
     with pytest.raises(PlanError, match="fig7 needs experiment 'validation'"):
         quickstart.check_targets(["-n", "fig7", "--cores", "2"])
     quickstart.check_targets(["all_boolean", "results/quickstart/trials.csv"])
-    paper.check_targets(list(registry.FIGURES))
+    paper.check_targets(list(catalogue.FIGURES))
 
 
 def test_every_boolean_trial_is_searched_by_one_cell_of_its_seeds(paper):

@@ -34,7 +34,7 @@ from neural_sculpting.study.trial import trials_from_json
 
 if TYPE_CHECKING:
     from neural_sculpting.engine.data import TaskData
-    from neural_sculpting.engine.search import SearchSettings, SearchTrial
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
     from neural_sculpting.store.records import Selection
 
 
@@ -256,7 +256,7 @@ def _described_file_data(path: Path, description: str | None) -> TaskData:
 
 def _from_trial(args: argparse.Namespace):
     """The search of the trials given as JSON (one, or a cell's): settings, folders, data."""
-    from neural_sculpting.engine.search import SearchSettings, SearchTrial
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 
     trials = trials_from_json(args.trial)
     settings = {SearchSettings.of_trial(t) for t in trials}
@@ -290,7 +290,7 @@ def _search_hparams(args: argparse.Namespace) -> SearchHparams:
 def _from_flags(args: argparse.Namespace):
     """The search of the trials given by flags (use by hand)."""
     from neural_sculpting.engine.lanes import parse_arch
-    from neural_sculpting.engine.search import SearchSettings
+    from neural_sculpting.engine.settings import SearchSettings
 
     if args.arch is None or args.out is None:
         raise EngineUsageError("--arch and --out-dir are needed without --trial")
@@ -343,7 +343,7 @@ def _from_flags(args: argparse.Namespace):
 
 
 def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) -> list[SearchTrial]:
-    from neural_sculpting.engine.search import SearchTrial
+    from neural_sculpting.engine.settings import SearchTrial
 
     seeds = list(dict.fromkeys(args.seed or [0]))
     template = args.out

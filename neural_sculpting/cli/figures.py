@@ -1,5 +1,5 @@
 """`sculpt paper-figure`, `structural`, `clustering-table`, `edge-cases` and `lr-batch-table`: the
-paper's figures of `figures.registry`.
+paper's figures of `study.catalogue`.
 
 `sculpt paper-figure TARGET --trials CSV [--trials CSV ...] -o OUT` draws a success-rate figure
 (`paper_figures.py`) from trials tables; `sculpt structural TARGET --trials DIR ... -o FILE.png`
@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from neural_sculpting.figures import registry
 from neural_sculpting.foundations.errors import SculptError
+from neural_sculpting.study import catalogue
 
 
 class OutputPathError(SculptError):
@@ -99,7 +99,7 @@ def _figure_parser(
 ):
     """A subcommand drawing one target of `kind`, with its `-o/--output`."""
     parser = subparsers.add_parser(name, help=text, description=text)
-    parser.add_argument("target", choices=registry.names(kind), help=what)
+    parser.add_argument("target", choices=catalogue.names(kind), help=what)
     if png_only:
         parser.add_argument(
             "-o", "--output", required=True, type=Path, metavar="FILE.png",
@@ -119,7 +119,7 @@ def _trial_dirs(parser) -> None:
 def register(subparsers) -> None:
     """Add the `paper-figure`, `structural`, `clustering-table` and `edge-cases` subcommands."""
     parser = _figure_parser(
-        subparsers, "paper-figure", registry.SUCCESS,
+        subparsers, "paper-figure", catalogue.SUCCESS,
         "draw one of the paper's success-rate figures from trials.csv",
     )  # fmt: skip
     parser.add_argument(
@@ -133,7 +133,7 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=_paper_figure)
 
     parser = _figure_parser(
-        subparsers, "structural", registry.STRUCTURAL,
+        subparsers, "structural", catalogue.STRUCTURAL,
         "structural-test figures (Table 1, Figs. 1b-4b, 35, 36) from trial folders",
         "which table or figure", png_only=True,
     )  # fmt: skip
@@ -147,14 +147,14 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=_structural)
 
     parser = _figure_parser(
-        subparsers, "clustering-table", registry.CLUSTERING,
+        subparsers, "clustering-table", catalogue.CLUSTERING,
         "Table 4: structure recovered per clustering choice, from trial folders", "the table",
     )  # fmt: skip
     _trial_dirs(parser)
     parser.set_defaults(handler=_clustering_table)
 
     parser = _figure_parser(
-        subparsers, "edge-cases", registry.EDGE_CASES,
+        subparsers, "edge-cases", catalogue.EDGE_CASES,
         "Figs. 38-40: a validation network's modules and the modularity metric against k",
     )  # fmt: skip
     parser.add_argument(
@@ -163,7 +163,7 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=_edge_cases)
 
     parser = _figure_parser(
-        subparsers, "lr-batch-table", registry.LR_BATCH,
+        subparsers, "lr-batch-table", catalogue.LR_BATCH,
         "Tables 2, 3: structure recovered per learning rate and batch size, from trials.csv",
         "the table",
     )  # fmt: skip

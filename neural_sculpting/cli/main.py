@@ -45,7 +45,7 @@ def dataset_task_of(args: argparse.Namespace, arch):
 
 
 def trial_task(trial):
-    from neural_sculpting.tasks.catalog import trial_task
+    from neural_sculpting.study.trial import trial_task
 
     return trial_task(trial)
 
@@ -238,7 +238,7 @@ def _selected_arch(trial_dir: Path) -> str:
 
 
 def _draw(args: argparse.Namespace) -> int:
-    from neural_sculpting.analysis.trial import draw_trial
+    from neural_sculpting.figures.trial_drawing import draw_trial
 
     analysis_dir = args.analysis_dir or paths.find_analysis(args.trial_dir)
     task = dataset_task_of(args, lambda: _selected_arch(args.trial_dir))
@@ -249,8 +249,9 @@ def _draw(args: argparse.Namespace) -> int:
 def _draw_cell(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from neural_sculpting.analysis.trial import draw_trial, representative_trial
+    from neural_sculpting.analysis.trial import representative_trial
     from neural_sculpting.figures.tables import trials_table
+    from neural_sculpting.figures.trial_drawing import draw_trial
 
     if len(args.trials) == 1 and args.trials[0].suffix == ".csv":
         source = args.trials[0]

@@ -40,6 +40,7 @@ from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges
 from neural_sculpting.engine.pruning.schedule import LaneSchedule
 from neural_sculpting.engine.pruning.units import prune_units, unit_schedules
 from neural_sculpting.engine.selection import select, tied_lanes
+from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.engine.stage_records import (
     lane_record,
     lane_summaries,
@@ -53,41 +54,12 @@ from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.store import arrays, checkpoint
 from neural_sculpting.store.records import Selection
 from neural_sculpting.study.defaults import STATE_EVERY_S
-from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
-from neural_sculpting.study.trial import Trial
 
 STAGE_ORDER = ("dense", "units", "edges", "selected")
 
 
 class SearchError(SculptError):
     """A search request that cannot run (missing stage files, unknown paper trial, device)."""
-
-
-@dataclass(frozen=True)
-class SearchTrial:
-    """One (graph, seed); `out_dir` None keeps everything in memory. `pu`/`pe` override the
-    search's values for this trial (paper mode)."""
-
-    graph: str
-    seed: int
-    out_dir: Path | None = None
-    pu: tuple[float, ...] | None = None
-    pe: tuple[float, ...] | None = None
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """What all trials of one call share. `hidden` are the hidden widths (e.g. (24, 24))."""
-
-    hidden: tuple[int, ...]
-    training: TrainingHparams
-    pruning: PruningHparams = field(default_factory=PruningHparams)
-    search: SearchHparams = field(default_factory=SearchHparams)
-
-    @classmethod
-    def of_trial(cls, trial: Trial) -> SearchSettings:
-        """The settings of one trial of the study."""
-        return cls(trial.hidden, trial.train, trial.pruning, trial.search)
 
 
 # --- per-trial bookkeeping ------------------------------------------------------------------------

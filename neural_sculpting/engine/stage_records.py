@@ -13,7 +13,7 @@ from neural_sculpting.study.hparams import to_dict
 from neural_sculpting.tasks.catalog import task_path
 
 if TYPE_CHECKING:
-    from neural_sculpting.engine.search import SearchSettings, SearchTrial
+    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 
 # The version of the engine's rules, recorded in every stage's config: bump it with any change
 # that alters a result (training, pruning, selection), so that earlier stage files are recomputed.

@@ -36,18 +36,15 @@ from neural_sculpting.analysis.modularity import (
     modularity_metric,
 )
 from neural_sculpting.analysis.module_detection import ModuleDetection
-from neural_sculpting.analysis.trial import (
-    draw_trial,
-    load_selected,
-    representative_trial,
-)
-from neural_sculpting.figures import registry
+from neural_sculpting.analysis.trial import load_selected, representative_trial
 from neural_sculpting.figures.rates import save_figure
 from neural_sculpting.figures.success_captions import figure_path, write_caption
+from neural_sculpting.figures.trial_drawing import draw_trial
 from neural_sculpting.foundations import paths
+from neural_sculpting.study import catalogue
 from neural_sculpting.tasks.catalog import load_task
 
-DEPTH, WIDTH = len(registry.EDGE_CASE_HIDDEN), registry.EDGE_CASE_HIDDEN[0]
+DEPTH, WIDTH = len(catalogue.EDGE_CASE_HIDDEN), catalogue.EDGE_CASE_HIDDEN[0]
 PAPER_FIGURE = {"fig38": "Figure 38", "fig39": "Figure 39", "fig40": "Figure 40"}
 
 
@@ -120,7 +117,7 @@ def _plot_layer(ax, layer: pd.DataFrame, threshold: float) -> None:
 def edge_case_figure(target: str, trials_csv: Path, out_dir: Path, name: str | None = None):
     """Write `<name>.png/.pdf/.csv` and its caption for fig38, fig39 or fig40."""
     name = name or target
-    graph_name = registry.figure(target).graph
+    graph_name = catalogue.figure(target).graph
     task = load_task(graph_name)
     table = pd.read_csv(trials_csv)
     row, share, compared = representative_trial(_cell(table, graph_name).to_dict("records"), task)

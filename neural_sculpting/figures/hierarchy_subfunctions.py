@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from neural_sculpting.figures.rates import save_figure, success_rates
-from neural_sculpting.figures.registry import HIERARCHY_GRAPHS
 from neural_sculpting.figures.success_bars import bars_by_depth
 from neural_sculpting.figures.success_captions import (
     RATE_NOTE,
@@ -30,6 +29,7 @@ from neural_sculpting.figures.success_captions import (
     write_caption,
 )
 from neural_sculpting.figures.trials_table import select_trials
+from neural_sculpting.study.catalogue import HIERARCHY_GRAPHS
 from neural_sculpting.tasks.function_graph import FunctionGraph, load_graph
 from neural_sculpting.tasks.hierarchy import merged_subfunctions
 

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from neural_sculpting.figures.rates import save_figure, success_rates
-from neural_sculpting.figures.registry import OVERLAP_GRAPHS, OVERLAPS, USES
 from neural_sculpting.figures.success_captions import (
     counts_note,
     figure_path,
@@ -24,6 +23,7 @@ from neural_sculpting.figures.success_captions import (
     write_caption,
 )
 from neural_sculpting.figures.trials_table import select_trials, with_param
+from neural_sculpting.study.catalogue import OVERLAP_GRAPHS, OVERLAPS, USES
 
 OVERLAP_PANELS = (
     ("input_modules_match", "input units separated"),

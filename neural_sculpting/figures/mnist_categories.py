@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures import registry
 from neural_sculpting.figures.rates import save_figure, success_rates
 from neural_sculpting.figures.success_bars import bars_by_depth
 from neural_sculpting.figures.success_captions import (
@@ -18,8 +17,9 @@ from neural_sculpting.figures.success_captions import (
     write_caption,
 )
 from neural_sculpting.figures.trials_table import flag_column, select_trials
+from neural_sculpting.study import catalogue
 
-MNIST_GRAPHS = registry.figure("fig13b").graphs
+MNIST_GRAPHS = catalogue.figure("fig13b").graphs
 
 MNIST_CATEGORIES = (
     ("category_input_separable", "two input-separable\nmodules"),

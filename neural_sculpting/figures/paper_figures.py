@@ -9,7 +9,7 @@ over depths or sub-function use), as in the paper.
 
 The figures live in `structure_recovered` (Figs. 7, 8, 12b), `input_overlap` (Fig. 10),
 `hierarchy_subfunctions` (Fig. 12a) and `mnist_categories` (Fig. 13b), on the table reading of
-`trials_table`; `paper_figure` draws one by its name in `registry.FIGURES`.
+`trials_table`; `paper_figure` draws one by its name in `catalogue.FIGURES`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures import registry
 from neural_sculpting.figures.hierarchy_subfunctions import fig12a
 from neural_sculpting.figures.input_overlap import fig10
 from neural_sculpting.figures.mnist_categories import fig13b
@@ -30,6 +29,7 @@ from neural_sculpting.figures.trials_table import (
     TrialsTableError,
     read_trials,
 )
+from neural_sculpting.study import catalogue
 
 __all__ = [
     "FIGURE_FUNCTIONS",
@@ -40,7 +40,7 @@ __all__ = [
     "read_trials",
 ]
 
-# Each success figure's drawing function, keyed by its own name (the registry's figure name).
+# Each success figure's drawing function, keyed by its own name (the catalogue's figure name).
 FIGURE_FUNCTIONS: dict[str, Callable[[pd.DataFrame, Path, str], pd.DataFrame]] = {
     function.__name__: function for function in (fig7, fig8, fig10, fig12a, fig12b, fig13b)
 }
@@ -49,11 +49,11 @@ FIGURE_FUNCTIONS: dict[str, Callable[[pd.DataFrame, Path, str], pd.DataFrame]] =
 def paper_figure(
     target: str, table: pd.DataFrame, out_dir: Path, name: str | None = None
 ) -> pd.DataFrame:
-    """Draw `target` (a success figure of `registry.FIGURES`, drawn by the function of the same
+    """Draw `target` (a success figure of `catalogue.FIGURES`, drawn by the function of the same
     name in `FIGURE_FUNCTIONS`) into `out_dir` as `<name or target>.{png,pdf,csv,txt}`; returns
     the numbers shown."""
     try:
-        registry.figure(target, registry.SUCCESS)
-    except registry.UnknownFigureError as exc:
+        catalogue.figure(target, catalogue.SUCCESS)
+    except catalogue.UnknownFigureError as exc:
         raise PaperFigureError(str(exc)) from None
     return FIGURE_FUNCTIONS[target](table, Path(out_dir), name or target)

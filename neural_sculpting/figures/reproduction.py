@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from neural_sculpting.figures.rates import wilson_interval
-from neural_sculpting.figures.registry import VALIDATION_GRAPHS
 from neural_sculpting.foundations import atomic
 from neural_sculpting.study import lr_batch
+from neural_sculpting.study.catalogue import VALIDATION_GRAPHS
 
 REPRODUCED, PARTLY, NOT_REPRODUCED = "reproduced", "partly reproduced", "not reproduced"
 NOT_RUN, NOT_JUDGED = "not run", "not judged"

@@ -1,6 +1,6 @@
 """Figures of the structural tests (paper Sections 2-3, Appendix G): the dispatch by target name.
 
-The structural targets of `registry.FIGURES`, each drawn by one module from trial folders
+The structural targets of `catalogue.FIGURES`, each drawn by one module from trial folders
 (`trial_networks`):
 
 - ``table1``: the input-separability tests on input-separable networks, widths x hidden layers per
@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures import registry
 from neural_sculpting.figures.input_separability_grids import ttest_figure
 from neural_sculpting.figures.input_separability_table import table1
 from neural_sculpting.figures.n90_bars import n90_figure
@@ -35,8 +34,9 @@ from neural_sculpting.figures.trial_networks import (
     StructuralFigureError,
     StructuralFigureSettings,
 )
+from neural_sculpting.study import catalogue
 
-TARGETS = registry.names(registry.STRUCTURAL)
+TARGETS = catalogue.names(catalogue.STRUCTURAL)
 
 __all__ = ["TARGETS", "make_target"]
 
@@ -50,8 +50,8 @@ def make_target(
 ) -> pd.DataFrame:
     """Draw one of `TARGETS` from the trial folders; returns the table written as its CSV."""
     try:
-        entry = registry.figure(target, registry.STRUCTURAL)
-    except registry.UnknownFigureError as exc:
+        entry = catalogue.figure(target, catalogue.STRUCTURAL)
+    except catalogue.UnknownFigureError as exc:
         raise StructuralFigureError(str(exc)) from None
     kind, regime = entry.plot, entry.regime
     calls: dict[str, Callable[[], pd.DataFrame]] = {

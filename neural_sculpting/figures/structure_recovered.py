@@ -15,7 +15,6 @@ from neural_sculpting.figures.rates import (
     save_figure,
     success_rates,
 )
-from neural_sculpting.figures.registry import HIERARCHY_GRAPHS, REUSE_GRAPHS, VALIDATION_GRAPHS
 from neural_sculpting.figures.success_bars import bars_by_depth
 from neural_sculpting.figures.success_captions import (
     RATE_NOTE,
@@ -26,6 +25,7 @@ from neural_sculpting.figures.success_captions import (
     write_caption,
 )
 from neural_sculpting.figures.trials_table import order_by, select_trials, with_param
+from neural_sculpting.study.catalogue import HIERARCHY_GRAPHS, REUSE_GRAPHS, VALIDATION_GRAPHS
 
 # --- Fig. 7 ---------------------------------------------------------------------------------------
 

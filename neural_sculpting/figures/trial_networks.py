@@ -27,8 +27,8 @@ import numpy as np
 from matplotlib import colors
 
 from neural_sculpting.analysis.trial import load_selected
-from neural_sculpting.figures.registry import DENSE, EDGE, REGIME_OF_MODE, UNIT_EDGE
 from neural_sculpting.foundations import atomic
+from neural_sculpting.study.catalogue import DENSE, EDGE, REGIME_OF_MODE, UNIT_EDGE
 
 REGIMES = (DENSE, EDGE, UNIT_EDGE)
 

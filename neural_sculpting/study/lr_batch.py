@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from neural_sculpting.figures import registry
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
+from neural_sculpting.study import catalogue
 
 LRS = (0.005, 0.01, 0.05, 0.1)
 WIDTH = 24
@@ -88,8 +88,8 @@ PANELS: tuple[Panel, ...] = (
     }),
 )  # fmt: skip
 
-# The graphs of each table, as the registry names them (one experiment per graph).
-TABLES = {name: registry.FIGURES[name].graphs for name in registry.names(registry.LR_BATCH)}
+# The graphs of each table, as the catalogue names them (one experiment per graph).
+TABLES = {name: catalogue.FIGURES[name].graphs for name in catalogue.names(catalogue.LR_BATCH)}
 
 
 def panel(graph: str) -> Panel:

@@ -13,11 +13,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.defaults import MNIST_TASKS
+
+if TYPE_CHECKING:
+    from neural_sculpting.tasks.catalog import Task
+
 from neural_sculpting.study.hparams import (
     DetectionSettings,
     PruningHparams,
@@ -224,3 +228,12 @@ class Experiment:
     @property
     def is_dataset(self) -> bool:
         return self.task == "dataset"
+
+
+def trial_task(trial: Trial) -> Task:
+    """The task of a trial of the study: its dataset task, or its task file's by name."""
+    from neural_sculpting.tasks.catalog import dataset_task, load_task
+
+    if trial.data_file is None:
+        return load_task(trial.graph)
+    return dataset_task(trial.graph, trial.data_file.description, trial.n_inputs, trial.n_outputs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from neural_sculpting.foundations import paths
 from neural_sculpting.tasks.dataset_task import (
@@ -22,9 +22,6 @@ from neural_sculpting.tasks.described import TaskError
 from neural_sculpting.tasks.function_graph import FunctionGraph, load_graph
 from neural_sculpting.tasks.hierarchy import TaskHierarchy, task_hierarchy
 from neural_sculpting.tasks.mnist_task import MnistTask, load_mnist_task
-
-if TYPE_CHECKING:
-    from neural_sculpting.study.trial import Trial
 
 Task = FunctionGraph | MnistTask | DatasetTask
 
@@ -82,13 +79,6 @@ def dataset_task(
     task = load_dataset_task(description_file(description))
     task.check_sizes(n_inputs, n_outputs, str(description))
     return task
-
-
-def trial_task(trial: Trial) -> Task:
-    """The task of a trial of the study: its dataset task, or its task file's by name."""
-    if trial.data_file is None:
-        return load_task(trial.graph)
-    return dataset_task(trial.graph, trial.data_file.description, trial.n_inputs, trial.n_outputs)
 
 
 def task_params(name: str) -> Mapping[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from snakemake.settings.types import DeploymentMethod
 
-from neural_sculpting.figures import registry
+from neural_sculpting.study import catalogue
 from neural_sculpting.foundations import paths
 from neural_sculpting.study.experiments import ConfigError
 from neural_sculpting.workflow import Plan, PlanError, drawing_targets, trial_dir_of

@@ -1,4 +1,4 @@
-# Stage 7: the paper's figures (neural_sculpting/figures/registry.py), each from the experiments
+# Stage 7: the paper's figures (neural_sculpting/figures/catalogue.py), each from the experiments
 # that feed it, each also a target of its own name.
 
 
@@ -19,7 +19,7 @@ rule paper_figure:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(registry.names(registry.SUCCESS)),
+        target="|".join(catalogue.names(catalogue.SUCCESS)),
     conda:
         CPU_ENV
     threads: 1
@@ -53,7 +53,7 @@ rule structural_figure:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(registry.names(registry.STRUCTURAL)),
+        target="|".join(catalogue.names(catalogue.STRUCTURAL)),
     conda:
         CPU_ENV
     threads: 1
@@ -90,7 +90,7 @@ rule clustering_table:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(registry.names(registry.CLUSTERING)),
+        target="|".join(catalogue.names(catalogue.CLUSTERING)),
     conda:
         CPU_ENV
     threads: 1
@@ -125,7 +125,7 @@ rule edge_case_figure:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(registry.names(registry.EDGE_CASES)),
+        target="|".join(catalogue.names(catalogue.EDGE_CASES)),
     conda:
         CPU_ENV
     threads: 1
@@ -158,7 +158,7 @@ rule lr_batch_table:
     benchmark:
         benchmark_path("figures", "{target}.tsv")
     wildcard_constraints:
-        target="|".join(registry.names(registry.LR_BATCH)),
+        target="|".join(catalogue.names(catalogue.LR_BATCH)),
     conda:
         CPU_ENV
     threads: 1
@@ -173,11 +173,11 @@ rule lr_batch_table:
 
 
 for _target in (
-    *registry.names(registry.SUCCESS),
-    *registry.names(registry.STRUCTURAL),
-    *registry.names(registry.CLUSTERING),
-    *registry.names(registry.EDGE_CASES),
-    *registry.names(registry.LR_BATCH),
+    *catalogue.names(catalogue.SUCCESS),
+    *catalogue.names(catalogue.STRUCTURAL),
+    *catalogue.names(catalogue.CLUSTERING),
+    *catalogue.names(catalogue.EDGE_CASES),
+    *catalogue.names(catalogue.LR_BATCH),
 ):
 
     rule:
@@ -187,7 +187,7 @@ for _target in (
             lambda wildcards, target=_target: str(paths.figure(target, "png")),
 
 
-for _target in registry.names(registry.DRAWING):
+for _target in catalogue.names(catalogue.DRAWING):
 
     rule:
         name:

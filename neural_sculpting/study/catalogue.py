@@ -1,4 +1,4 @@
-"""Every figure and table of the paper that the workflow makes, in one registry.
+"""Every figure and table of the paper that the workflow makes, in one catalogue.
 
 The workflow's rules and targets, the `sculpt paper-figure` / `sculpt structural` commands, the
 study generator (`scripts/generate_config.py`), README's target table and the tests all read
@@ -182,11 +182,11 @@ def appendix_only_experiments() -> frozenset[str]:
 
 
 class UnknownFigureError(SculptError):
-    """A figure name the registry does not hold."""
+    """A figure name the catalogue does not hold."""
 
 
 def names(kind: str | None = None) -> tuple[str, ...]:
-    """The registered targets, of one kind or all, in the registry's order."""
+    """The registered targets, of one kind or all, in the catalogue's order."""
     return tuple(n for n, f in FIGURES.items() if kind is None or f.kind == kind)
 
 

@@ -1,0 +1,36 @@
+"""What a search is asked to do: its trials (graph, seed, folder) and the settings they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
+from neural_sculpting.study.trial import Trial
+
+
+@dataclass(frozen=True)
+class SearchTrial:
+    """One (graph, seed); `out_dir` None keeps everything in memory. `pu`/`pe` override the
+    search's values for this trial (paper mode)."""
+
+    graph: str
+    seed: int
+    out_dir: Path | None = None
+    pu: tuple[float, ...] | None = None
+    pe: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """What all trials of one call share. `hidden` are the hidden widths (e.g. (24, 24))."""
+
+    hidden: tuple[int, ...]
+    training: TrainingHparams
+    pruning: PruningHparams = field(default_factory=PruningHparams)
+    search: SearchHparams = field(default_factory=SearchHparams)
+
+    @classmethod
+    def of_trial(cls, trial: Trial) -> SearchSettings:
+        """The settings of one trial of the study."""
+        return cls(trial.hidden, trial.train, trial.pruning, trial.search)
