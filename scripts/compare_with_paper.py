@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures.reproduction import read_authors_density, read_authors_scores
+from neural_sculpting.reproduction.authors import read_authors_density, read_authors_scores
 from neural_sculpting.foundations import paths
 from neural_sculpting.study.catalogue import VALIDATION_GRAPHS as TASKS
 

@@ -152,7 +152,7 @@ def test_tiny_study_runs_and_writes_its_files(tmp_path):
     )
     assert repro.returncode == 0, repro.stderr[-3000:]
     page = (tmp_path / "results" / "reproduction" / "README.md").read_text()
-    from neural_sculpting.figures.reproduction import ITEMS
+    from neural_sculpting.reproduction.items import ITEMS
 
     for item in ITEMS:
         assert f"## {item.title}" in page, item.key

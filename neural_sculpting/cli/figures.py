@@ -71,7 +71,7 @@ def _lr_batch_table(args: argparse.Namespace) -> int:
 
 
 def _reproduction(args: argparse.Namespace) -> int:
-    from neural_sculpting.figures.reproduction import write_report
+    from neural_sculpting.reproduction.report import write_report
     from neural_sculpting.foundations import paths
 
     results = write_report(
@@ -82,7 +82,7 @@ def _reproduction(args: argparse.Namespace) -> int:
         validation_trials=args.validation_trials,
         source=args.source,
     )
-    from neural_sculpting.figures.reproduction import base_verdict
+    from neural_sculpting.reproduction.verdicts import base_verdict
 
     verdicts = [base_verdict(j.verdict) for _, j in results]
     summary = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))

@@ -197,7 +197,7 @@ for _target in catalogue.names(catalogue.DRAWING):
 
 
 # The reproduction report: every paper item beside what this run computed, with a verdict
-# (neural_sculpting/figures/reproduction.py). Tables 2 and 3 and the MNIST items are judged where
+# (neural_sculpting/reproduction/). Tables 2 and 3 and the MNIST items are judged where
 # a run has made them, without being asked for here.
 rule reproduction:
     input:
