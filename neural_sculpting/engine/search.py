@@ -25,8 +25,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -39,7 +37,7 @@ from neural_sculpting.engine.progress import Progress
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges
 from neural_sculpting.engine.pruning.schedule import LaneSchedule
 from neural_sculpting.engine.pruning.units import prune_units, unit_schedules
-from neural_sculpting.engine.selection import select, tied_lanes
+from neural_sculpting.engine.selection import select
 from neural_sculpting.engine.settings import SearchSettings, SearchTrial
 from neural_sculpting.engine.stage_records import (
     lane_record,
@@ -49,6 +47,14 @@ from neural_sculpting.engine.stage_records import (
     task_sha256,
 )
 from neural_sculpting.engine.training import Evaluation, evaluate
+from neural_sculpting.engine.trial_run import (
+    StageClock,
+    StagePart,
+    TrialRun,
+    progress_reporter,
+    selected_arrays,
+    state_saver,
+)
 from neural_sculpting.foundations import atomic, paths
 from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.store import arrays, checkpoint
@@ -60,56 +66,6 @@ STAGE_ORDER = ("dense", "units", "edges", "selected")
 
 class SearchError(SculptError):
     """A search request that cannot run (missing stage files, unknown paper trial, device)."""
-
-
-# --- per-trial bookkeeping ------------------------------------------------------------------------
-
-
-@dataclass
-class _Run:
-    trial: SearchTrial
-    task: int
-    widths: tuple[int, ...]
-    pu: tuple[float, ...]
-    pe: tuple[float, ...]
-    configs: dict[str, dict[str, Any]]
-    dense: LaneMLP | None = None
-    dense_accuracy: float | None = None
-    threshold: float | None = None  # the accuracy its pruning steps must keep
-    trainable: bool = True
-    units: LaneMLP | None = None
-    unit_lanes: list[dict[str, Any]] = field(default_factory=list)
-    edge_start: LaneMLP | None = None
-    edges: LaneMLP | None = None
-    edge_lanes: list[dict[str, Any]] = field(default_factory=list)
-    result: Selection | None = None
-    # stage -> the pruning round a rerun resumed from (its state file), for the stage's record
-    resumed: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def out(self) -> Path | None:
-        return self.trial.out_dir
-
-
-def _progress_fn(progress: Progress):
-    def show(model: LaneMLP, lanes: list[LaneSchedule]) -> None:
-        running = [i for i, lane in enumerate(lanes) if not lane.done]
-        density = float(model.density()[running].mean()) if running else None
-        progress.update(len(running), density)
-
-    return show
-
-
-class _Clock:
-    """Wall and CPU seconds since it was made (CPU time is what a stage costs on a shared
-    machine; wall time also counts the waits for a core)."""
-
-    def __init__(self) -> None:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-
-    def spent(self, share: int = 1) -> tuple[float, float]:
-        """(wall, CPU) seconds so far, divided among `share` trials."""
-        return (time.perf_counter() - self.wall) / share, (time.process_time() - self.cpu) / share
 
 
 # --- the search ---------------------------------------------------------------------------------
@@ -157,7 +113,7 @@ class Search:
         for trial in trials:
             pu, pe = search_values(exp, trial)
             configs = stage_configs(exp, trial, widths, pu, pe, digests[trial.graph])
-            self.runs.append(_Run(trial, index[trial.graph], widths, pu, pe, configs))
+            self.runs.append(TrialRun(trial, index[trial.graph], widths, pu, pe, configs))
         self.stage_seconds: dict[str, float] = {}
 
     # -- helpers --
@@ -182,19 +138,19 @@ class Search:
         groups = self._groups(stage, len(tasks))
         return prune_in_groups(
             prune, model, self._lane_data(tasks), self.exp.training, thresholds, schedules,
-            groups, hook, _progress_fn(progress),
+            groups, hook, progress_reporter(progress),
         )  # fmt: skip
 
     def _progress(self, stage: str, lanes: int) -> Progress:
         return Progress(stage, lanes, enabled=self.show_progress)
 
-    def _load(self, run: _Run, stage: str) -> dict[str, Any] | None:
+    def _load(self, run: TrialRun, stage: str) -> dict[str, Any] | None:
         if run.out is None:
             return None
         return checkpoint.load_stage(run.out, stage, run.configs[stage])
 
     def _save(
-        self, run: _Run, stage: str, model: LaneMLP, lanes, spent: tuple[float, float], **extra
+        self, run: TrialRun, stage: str, model: LaneMLP, lanes, spent: tuple[float, float], **extra
     ) -> None:
         """Write a stage's files; `spent` is the (wall, CPU) seconds of the stage's share."""
         if run.out is None:
@@ -226,10 +182,10 @@ class Search:
     def _reuse(
         self,
         stage: str,
-        runs: Sequence[_Run],
+        runs: Sequence[TrialRun],
         allowed: bool,
-        restore: Callable[[_Run, dict[str, Any]], None],
-    ) -> list[_Run]:
+        restore: Callable[[TrialRun, dict[str, Any]], None],
+    ) -> list[TrialRun]:
         """Take in each run's valid `stage` files (`restore`); return the runs that must compute
         the stage, having checked that this command may compute it."""
         todo = []
@@ -242,7 +198,7 @@ class Search:
         self._missing(stage, allowed, todo)
         return todo
 
-    def _missing(self, stage: str, allowed: bool, todo: list[_Run]) -> None:
+    def _missing(self, stage: str, allowed: bool, todo: list[TrialRun]) -> None:
         if todo and not allowed:
             where = todo[0].out or "memory"
             raise SearchError(
@@ -252,13 +208,13 @@ class Search:
     # -- dense --
 
     def _stage_dense(self, allowed: bool) -> None:
-        def restore(run: _Run, loaded: dict[str, Any]) -> None:
+        def restore(run: TrialRun, loaded: dict[str, Any]) -> None:
             run.dense = LaneMLP.from_state(loaded["model"], self.device)
             run.dense_accuracy = loaded["lanes"][0]["val_accuracy"]
 
         todo = self._reuse("dense", self.runs, allowed, restore)
         if todo:
-            clock = _Clock()
+            clock = StageClock()
             keys = [(r.trial.seed, "init") for r in todo]
             model = LaneMLP.initialise(self.widths, keys, self.device)
             ev = self._train(
@@ -287,7 +243,7 @@ class Search:
     # -- units --
 
     def _stage_units(self, allowed: bool) -> None:
-        def restore(run: _Run, loaded: dict[str, Any]) -> None:
+        def restore(run: TrialRun, loaded: dict[str, Any]) -> None:
             run.units = LaneMLP.from_state(loaded["model"], self.device)
             run.unit_lanes = loaded["record"]["lanes"]
 
@@ -295,86 +251,85 @@ class Search:
         todo = self._reuse("units", runs, allowed, restore)
         if not todo:
             return
-        clock = _Clock()
-        models, schedules, tasks, spans = [], [], [], []
-        for run in todo:
-            state = None
-            if run.out is not None:
-                state = checkpoint.load_state(run.out, "units", run.configs["units"])
-            if state is not None:
-                model = LaneMLP.from_state(state["model"], self.device)
-                lanes = [LaneSchedule.from_dict(d) for d in state["schedules"]]
-                run.resumed["units"] = max(lane.rounds for lane in lanes)
-            else:
-                model = run.dense.repeat_lanes(len(run.pu))
-                lanes = unit_schedules(
-                    [(run.trial.seed, pu) for pu in run.pu],
-                    run.pu,
-                    model.n_hidden_units,
-                    [run.dense_accuracy] * len(run.pu),
-                )
-            spans.append((len(schedules), len(schedules) + len(lanes)))
-            models.append(model)
-            schedules.extend(lanes)
-            tasks.extend([run.task] * len(lanes))
-        model = LaneMLP.concat(models)
-        progress = self._progress("units", len(schedules))
-        hook = self._state_hook("units", todo, spans)
-        limits = self._thresholds(todo, spans)
-        model = self._prune("units", prune_units, model, tasks, limits, schedules, hook, progress)
-        progress.close()
-        spent = clock.spent(len(todo))
-        for run, (a, b) in zip(todo, spans, strict=True):
-            run.units = model.select(range(a, b))
+        clock = StageClock()
+        states = self._pruning_states("units", todo)
+        parts = []
+        for i, run in enumerate(todo):
+            if i in states:
+                parts.append(states[i])
+                continue
+            model = run.dense.repeat_lanes(len(run.pu))
+            lanes = unit_schedules(
+                [(run.trial.seed, pu) for pu in run.pu],
+                run.pu,
+                model.n_hidden_units,
+                [run.dense_accuracy] * len(run.pu),
+            )
+            parts.append(StagePart(model, lanes))
+        pruned = self._prune_parts("units", prune_units, todo, parts)
+        for run, part in zip(todo, pruned, strict=True):
+            run.units = part.model
             run.unit_lanes = [
-                lane_record(schedules[a + j], run.units, j, pu=pu) for j, pu in enumerate(run.pu)
+                lane_record(part.lanes[j], part.model, j, pu=pu) for j, pu in enumerate(run.pu)
             ]
+        self._save_pruned("units", todo, clock, [(run.units, run.unit_lanes) for run in todo])
+
+    def _pruning_states(self, stage: str, todo: list[TrialRun]) -> dict[int, StagePart]:
+        """The saved pruning states of the trials a killed run left mid-stage, by position."""
+        states = {}
+        for i, run in enumerate(todo):
+            if run.out is None:
+                continue
+            state = checkpoint.load_state(run.out, stage, run.configs[stage])
+            if state is not None:
+                lanes = [LaneSchedule.from_dict(d) for d in state["schedules"]]
+                run.resumed[stage] = max(lane.rounds for lane in lanes)
+                extra = {k: v for k, v in state.items() if k not in ("model", "schedules")}
+                states[i] = StagePart(LaneMLP.from_state(state["model"], self.device), lanes, extra)
+        return states
+
+    def _prune_parts(
+        self, stage: str, prune, todo: list[TrialRun], parts: list[StagePart]
+    ) -> list[StagePart]:
+        """Every trial's lanes of a pruning stage as one batch (Algorithm 1 or 2 by `prune`);
+        returns each trial's part with its pruned networks and finished schedules."""
+        spans, schedules, tasks = [], [], []
+        for run, part in zip(todo, parts, strict=True):
+            spans.append((len(schedules), len(schedules) + len(part.lanes)))
+            schedules.extend(part.lanes)
+            tasks.extend([run.task] * len(part.lanes))
+        model = LaneMLP.concat([part.model for part in parts])
+        progress = self._progress(stage, len(schedules))
+        hook = state_saver(stage, todo, spans, [part.extra for part in parts], self.state_every_s)
+        limits = self._thresholds(todo, spans)
+        model = self._prune(stage, prune, model, tasks, limits, schedules, hook, progress)
+        progress.close()
+        return [
+            StagePart(model.select(range(a, b)), schedules[a:b], part.extra)
+            for part, (a, b) in zip(parts, spans, strict=True)
+        ]
+
+    def _save_pruned(self, stage: str, todo: list[TrialRun], clock: StageClock, results) -> None:
+        """Write each trial's pruned networks and lane records; drop its pruning state."""
+        spent = clock.spent(len(todo))
+        for run, (model, lanes) in zip(todo, results, strict=True):
             self._save(
-                run, "units", run.units, run.unit_lanes, spent,
-                resumed_from_round=run.resumed.get("units"),
-                lane_groups=self.stage_groups["units"],
+                run, stage, model, lanes, spent,
+                resumed_from_round=run.resumed.get(stage),
+                lane_groups=self.stage_groups[stage],
             )  # fmt: skip
             if run.out is not None:
-                checkpoint.remove_state(run.out, "units")
+                checkpoint.remove_state(run.out, stage)
 
     @staticmethod
-    def _thresholds(todo: list[_Run], spans: list[tuple[int, int]]) -> list[float]:
+    def _thresholds(todo: list[TrialRun], spans: list[tuple[int, int]]) -> list[float]:
         """Each lane's threshold: its trial's (one A_v per trial under the dense rule)."""
         return [run.threshold for run, (a, b) in zip(todo, spans, strict=True) for _ in range(a, b)]
-
-    def _state_hook(
-        self,
-        stage: str,
-        todo: list[_Run],
-        spans: list[tuple[int, int]],
-        extras: list[dict[str, Any]] | None = None,
-    ):
-        """Save each trial's pruning state after every round (resumed by a rerun)."""
-        if all(run.out is None for run in todo):
-            return None
-        extras = extras or [{} for _ in todo]
-        last = [time.perf_counter()]
-
-        def save(model: LaneMLP, lanes: list[LaneSchedule]) -> None:
-            if time.perf_counter() - last[0] < self.state_every_s:
-                return
-            for run, (a, b), extra in zip(todo, spans, extras, strict=True):
-                if run.out is None:
-                    continue
-                state = {
-                    **extra,
-                    "model": model.select(range(a, b)).state(),
-                    "schedules": [lane.to_dict() for lane in lanes[a:b]],
-                }
-                checkpoint.save_state(run.out, stage, run.configs[stage], state)
-            last[0] = time.perf_counter()
-
-        return save
 
     # -- edges --
 
     def _stage_edges(self, allowed: bool) -> None:
-        def restore(run: _Run, loaded: dict[str, Any]) -> None:
+        def restore(run: TrialRun, loaded: dict[str, Any]) -> None:
             run.edges = LaneMLP.from_state(loaded["model"], self.device)
             run.edge_lanes = loaded["record"]["lanes"]
 
@@ -382,18 +337,12 @@ class Search:
         todo = self._reuse("edges", runs, allowed, restore)
         if not todo:
             return
-        clock = _Clock()
-        resumed: dict[int, dict[str, Any]] = {}
-        for i, run in enumerate(todo):
-            if run.out is not None:
-                state = checkpoint.load_state(run.out, "edges", run.configs["edges"])
-                if state is not None:
-                    resumed[i] = state
+        clock = StageClock()
+        states = self._pruning_states("edges", todo)
         # The start of edge pruning: the unit-pruned network retrained once (shared by its Pe
         # lanes), or in edge_only mode the dense network as it is.
         start_acc: dict[int, list[float]] = {}
-        fresh = [i for i in range(len(todo)) if i not in resumed]
-        retrain = [i for i in fresh if todo[i].pu]
+        retrain = [i for i in range(len(todo)) if i not in states and todo[i].pu]
         if retrain:
             model = LaneMLP.concat([todo[i].units for i in retrain])
             keys = [(todo[i].trial.seed, pu, "edge-start") for i in retrain for pu in todo[i].pu]
@@ -405,55 +354,36 @@ class Search:
                 todo[i].edge_start = model.select(range(offset, offset + n))
                 start_acc[i] = [float(a) for a in ev.accuracy[offset : offset + n]]
                 offset += n
-        models, schedules, tasks, spans, meta = [], [], [], [], []
+        parts = []
         for i, run in enumerate(todo):
+            if i in states:
+                parts.append(states[i])
+                continue
             lane_meta = [(pu, pe) for pu in (run.pu or (0.0,)) for pe in run.pe]
-            if i in resumed:
-                model = LaneMLP.from_state(resumed[i]["model"], self.device)
-                lanes = [LaneSchedule.from_dict(d) for d in resumed[i]["schedules"]]
-                starts = resumed[i]["start_accuracy"]
-                run.resumed["edges"] = max(lane.rounds for lane in lanes)
+            if run.pu:
+                base, accs = run.edge_start, start_acc[i]
+                keys = [(run.trial.seed, pu, pe) for pu, pe in lane_meta]
             else:
-                if run.pu:
-                    base, accs = run.edge_start, start_acc[i]
-                    keys = [(run.trial.seed, pu, pe) for pu, pe in lane_meta]
-                else:
-                    base, accs = run.dense, [run.dense_accuracy]
-                    keys = [(run.trial.seed, "edge-only", pe) for _, pe in lane_meta]
-                model = base.repeat_lanes(len(run.pe))
-                starts = [a for a in accs for _ in run.pe]
-                lanes = edge_schedules(
-                    keys, [pe for _, pe in lane_meta], model, starts,
-                    self.exp.pruning.edge_min_step,
-                )  # fmt: skip
-            spans.append((len(schedules), len(schedules) + len(lanes)))
-            meta.append((lane_meta, starts))
-            models.append(model)
-            schedules.extend(lanes)
-            tasks.extend([run.task] * len(lanes))
-        model = LaneMLP.concat(models)
-        progress = self._progress("edges", len(schedules))
-        extras = [{"start_accuracy": starts} for _, starts in meta]
-        hook = self._state_hook("edges", todo, spans, extras)
-        limits = self._thresholds(todo, spans)
-        model = self._prune("edges", prune_edges, model, tasks, limits, schedules, hook, progress)
-        progress.close()
-        spent = clock.spent(len(todo))
-        for run, (a, b), (lane_meta, starts) in zip(todo, spans, meta, strict=True):
-            run.edges = model.select(range(a, b))
+                base, accs = run.dense, [run.dense_accuracy]
+                keys = [(run.trial.seed, "edge-only", pe) for _, pe in lane_meta]
+            model = base.repeat_lanes(len(run.pe))
+            starts = [a for a in accs for _ in run.pe]
+            lanes = edge_schedules(
+                keys, [pe for _, pe in lane_meta], model, starts, self.exp.pruning.edge_min_step
+            )
+            parts.append(StagePart(model, lanes, {"start_accuracy": starts}))
+        pruned = self._prune_parts("edges", prune_edges, todo, parts)
+        for run, part in zip(todo, pruned, strict=True):
+            lane_meta = [(pu, pe) for pu in (run.pu or (0.0,)) for pe in run.pe]
+            starts = part.extra["start_accuracy"]
+            run.edges = part.model
             run.edge_lanes = [
                 lane_record(
-                    schedules[a + j], run.edges, j, pu=pu, pe=pe, start_val_accuracy=starts[j]
+                    part.lanes[j], part.model, j, pu=pu, pe=pe, start_val_accuracy=starts[j]
                 )
                 for j, (pu, pe) in enumerate(lane_meta)
             ]
-            self._save(
-                run, "edges", run.edges, run.edge_lanes, spent,
-                resumed_from_round=run.resumed.get("edges"),
-                lane_groups=self.stage_groups["edges"],
-            )  # fmt: skip
-            if run.out is not None:
-                checkpoint.remove_state(run.out, "edges")
+        self._save_pruned("edges", todo, clock, [(run.edges, run.edge_lanes) for run in todo])
 
     # -- selection --
 
@@ -469,33 +399,21 @@ class Search:
                 run.result = self._both_measures(model, run, run.result)
             record = run.result.to_json()
             digest = (
-                None if run.out is None else arrays.save_selected(run.out, self._arrays(run, model))
+                None
+                if run.out is None
+                else arrays.save_selected(run.out, selected_arrays(run, model))
             )
             self._save(
                 run, "selected", model, [record], (0.0, 0.0), result=record, npz_sha256=digest
             )
 
-    def _arrays_match(self, run: _Run, record: dict[str, Any]) -> bool:
+    def _arrays_match(self, run: TrialRun, record: dict[str, Any]) -> bool:
         """Whether the selection's `selected.npz` (the analysis reads it) is there and its own:
         files written before it existed are completed by selecting again."""
         path = paths.selected_npz_file(run.out)
         return path.is_file() and record.get("npz_sha256") == atomic.file_sha256(path)
 
-    def _arrays(self, run: _Run, model: LaneMLP) -> arrays.SelectedArrays:
-        """The selected lane's masks and weights, and the masks of the edge lanes tied with it."""
-        state = model.to("cpu")
-        masks = [m[0].numpy().astype(bool) for m in state.weight_masks]
-        weights = [(w[0] * m[0]).numpy() for w, m in zip(state.weights, state.weight_masks,
-                                                         strict=True)]  # fmt: skip
-        if not (run.trainable and run.edge_lanes and run.edges is not None):
-            return arrays.SelectedArrays(masks, weights)
-        tied = tied_lanes(run.edge_lanes, run.threshold)
-        index = torch.as_tensor(tied, dtype=torch.long)
-        tied_masks = [m.cpu().index_select(0, index).numpy().astype(bool)
-                      for m in run.edges.weight_masks]  # fmt: skip
-        return arrays.SelectedArrays(masks, weights, tied, tied_masks)
-
-    def _both_measures(self, model: LaneMLP, run: _Run, result: Selection) -> Selection:
+    def _both_measures(self, model: LaneMLP, run: TrialRun, result: Selection) -> Selection:
         """The selected network's validation accuracy per output bit and per digit (MNIST)."""
         with torch.no_grad():
             ev = evaluate(model.to(self.device), self._lane_data([run.task]))
@@ -505,7 +423,7 @@ class Search:
             val_accuracy_per_digit=float(ev.per_digit[0]),
         )
 
-    def _select(self, run: _Run) -> tuple[Selection, LaneMLP]:
+    def _select(self, run: TrialRun) -> tuple[Selection, LaneMLP]:
         result, index = select(
             run.trial.graph, run.trial.seed, self.exp.search.mode, arch_name(self.widths),
             self.exp.pruning, run.dense_accuracy, run.edge_lanes if run.trainable else [],
