@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.reproduction.authors import read_authors_density, read_authors_scores
 from neural_sculpting.foundations import paths
+from neural_sculpting.reproduction.authors import read_authors_density, read_authors_scores
 from neural_sculpting.study.catalogue import VALIDATION_GRAPHS as TASKS
 
 # Paper Tables 2-3, width 24, at the (lr, batch) this study uses for width 24 (paper_hparams.csv).

@@ -13,6 +13,7 @@ from neural_sculpting.foundations.errors import SculptError
 
 # The module (the package exports its `main` function under the same name).
 cli_main = importlib.import_module("neural_sculpting.cli.main")
+graphs_cli = importlib.import_module("neural_sculpting.cli.graphs")
 
 
 def project_modules():
@@ -44,7 +45,7 @@ def test_a_bug_keeps_its_traceback(monkeypatch, bug):
     def broken(args):
         raise bug
 
-    monkeypatch.setattr(cli_main, "_graph_show", broken)
+    monkeypatch.setattr(graphs_cli, "_graph_show", broken)
     with pytest.raises(type(bug)) as info:
         cli_main.main(["graph", "show", "reused"])
     assert info.value is bug and info.traceback  # raised through, not turned into a line

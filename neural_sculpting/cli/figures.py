@@ -71,8 +71,8 @@ def _lr_batch_table(args: argparse.Namespace) -> int:
 
 
 def _reproduction(args: argparse.Namespace) -> int:
-    from neural_sculpting.reproduction.report import write_report
     from neural_sculpting.foundations import paths
+    from neural_sculpting.reproduction.report import write_report
 
     results = write_report(
         args.figures,
