@@ -26,11 +26,7 @@ import numpy as np
 
 from neural_sculpting.foundations.errors import UsageError
 from neural_sculpting.study.defaults import DEFAULTS
-from neural_sculpting.study.hparams import (
-    DetectionSettings,
-    PruningHparams,
-    SearchHparams,
-)
+from neural_sculpting.study.trial_settings import trial_settings
 
 
 @dataclass(frozen=True)
@@ -180,7 +176,7 @@ def sculpt(
     epochs: int | None = None,
     accuracy_threshold: float | str | None = None,
     accuracy_measure: str = "per_bit",
-    edge_min_step: float | str | None = "default",
+    edge_min_step: float | None = None,
     modularity_threshold: float | None = None,
     merge_threshold: float | None = None,
     device: str = "cpu",
@@ -192,8 +188,8 @@ def sculpt(
     name of config/tasks/, or a `DatasetTask`), or `task=` a function graph's name. `pu`/`pe`
     are one value or several (a grid); left out, the full grid of the paper. The threshold is
     "dense" (the dense network's own accuracy, arrays' default) or a percent. `edge_min_step`
-    is the smallest edge-pruning step in percent (None: one weight, the authors' rule; left out,
-    the task kind's default). `out_dir` keeps
+    is the smallest edge-pruning step in percent (left out: the task kind's default, one weight,
+    the authors' rule). `out_dir` keeps
     the trial's files (stage records, networks); by default they go to a temporary folder."""
     import torch
 
@@ -218,30 +214,26 @@ def sculpt(
             raise UsageError("give x_train, y_train, x_val and y_val (or task=)")
         defaults = DEFAULTS["dataset"]
         the_task, data = _array_task(x_train, y_train, x_val, y_val, description, name)
-    train = dataclasses.replace(
-        defaults.train,
-        **{k: v for k, v in {"lr": lr, "batch_size": batch_size, "epochs": epochs}.items()
-           if v is not None},
-    )  # fmt: skip
-    threshold = defaults.pruning.accuracy_threshold
-    if accuracy_threshold is not None:
-        threshold = None if accuracy_threshold == "dense" else float(accuracy_threshold)
-    if edge_min_step == "default":
-        edge_min_step = defaults.pruning.edge_min_step
-    pruning = PruningHparams(threshold, require_trainable_dense=False,
-                             accuracy_measure=accuracy_measure,
-                             edge_min_step=edge_min_step)  # fmt: skip
-    search = SearchHparams(
-        "grid",
-        _values(pu) or defaults.search.pu_values,
-        _values(pe),
+    chosen = trial_settings(
+        "boolean" if task is not None else "dataset",
+        train={"lr": lr, "batch_size": batch_size, "epochs": epochs},
+        mode="grid",
+        pu=_values(pu),
+        pe=_values(pe),
+        accuracy_threshold=accuracy_threshold,
+        # The API prunes a dense network below the threshold (as the authors' code does).
+        dense_must_reach_threshold=False,
+        accuracy_measure=accuracy_measure,
+        edge_min_step=edge_min_step,
+        detection={
+            "modularity_threshold": modularity_threshold,
+            "merge_threshold": merge_threshold,
+        },
     )
-    detection = DetectionSettings(
-        defaults.detection.modularity_threshold if modularity_threshold is None
-        else modularity_threshold,
-        defaults.detection.merge_threshold if merge_threshold is None else merge_threshold,
-    )  # fmt: skip
-    settings = SearchSettings(tuple(int(h) for h in hidden), train, pruning, search)
+    detection = chosen.detection
+    settings = SearchSettings(
+        tuple(int(h) for h in hidden), chosen.train, chosen.pruning, chosen.search
+    )
     with tempfile.TemporaryDirectory(prefix="sculpt-") as scratch:
         folder = Path(out_dir) if out_dir is not None else Path(scratch)
         trial = SearchTrial(the_task.name, int(seed), folder)

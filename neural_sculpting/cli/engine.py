@@ -17,20 +17,20 @@ import argparse
 import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from neural_sculpting.cli.flags import add_settings_flags, given
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
-from neural_sculpting.study.defaults import DEFAULTS, STATE_EVERY_S
+from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.hparams import (
-    ACCURACY_MEASURES,
-    SEARCH_MODES,
     PruningHparams,
     SearchHparams,
     TrainingHparams,
 )
 from neural_sculpting.study.paper_choices import paper_choice
 from neural_sculpting.study.trial import trials_from_json
+from neural_sculpting.study.trial_settings import trial_settings
 
 if TYPE_CHECKING:
     from neural_sculpting.engine.data import TaskData
@@ -49,17 +49,6 @@ _STAGES = {
     "select": ("selected", ("selected",)),
     "search": ("selected", ("dense", "units", "edges", "selected")),
 }
-_PRUNING = PruningHparams()
-
-
-def _add_training_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per field of `TrainingHparams`, with its default and help."""
-    for f in dataclasses.fields(TrainingHparams):
-        flag = "--" + f.name.replace("_", "-")
-        help_text = f"{f.metadata['help']} (default {f.default:g})"
-        if f.name == "noise_std":  # the one default that depends on the task kind
-            help_text = f"{f.metadata['help']} (default {f.default:g}; MNIST trains without noise)"
-        parser.add_argument(flag, type=type(f.default), default=None, help=help_text)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -104,46 +93,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="trial seed; repeat to batch several (default 0)",
     )
-    _add_training_flags(parser)
-    parser.add_argument(
-        "--mode", choices=SEARCH_MODES, default=SearchHparams().mode, help="(default grid)"
-    )
-    parser.add_argument(
-        "--pu", type=float, nargs="+", help="unit-pruning steps in percent (default 5 ... 70)"
-    )
-    parser.add_argument(
-        "--pe",
-        type=float,
-        nargs="+",
-        help="edge-pruning steps in percent (default 0.5 ... 2.5; edge_only: 5 ... 0.5)",
-    )
-    parser.add_argument(
-        "--accuracy-threshold",
-        type=_threshold,
-        default=None,
-        metavar="PERCENT|dense",
-        help="percent a pruning step must keep, or dense: the trial's dense network's accuracy "
-        f"(default {_PRUNING.accuracy_threshold:g}; with --data, dense)",
-    )
-    parser.add_argument(
-        "--accuracy-measure",
-        choices=ACCURACY_MEASURES,
-        default=_PRUNING.accuracy_measure,
-        help="what the threshold counts: output bits (default, the paper's) or digits (MNIST)",
-    )
-    parser.add_argument(
-        "--edge-min-step",
-        type=float,
-        default=None,
-        metavar="PERCENT",
-        help="smallest edge-pruning step, percent of the weights (default: one weight, the "
-        "authors' rule; with --data, the dataset default)",
-    )
-    parser.add_argument(
-        "--allow-untrainable",
-        action="store_true",
-        help="prune dense networks below the threshold instead of skipping them",
-    )
+    # The settings' flags, made from their fields (cli/flags.py); left out, the task kind's
+    # defaults apply (a dataset file's with --data).
+    for settings in (TrainingHparams, SearchHparams, PruningHparams):
+        add_settings_flags(parser, settings)
     parser.add_argument(
         "--paper-csv",
         type=Path,
@@ -179,29 +132,6 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--json", action="store_true", help="print the selections as JSON")
-
-
-def _threshold(text: str) -> float | str:
-    if text == "dense":
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a percent or dense: {text!r}") from None
-
-
-def _edge_min_step_of(args: argparse.Namespace) -> float | None:
-    """The walk's floor: the flag's, else the dataset default with --data, else one weight."""
-    if args.edge_min_step is not None:
-        return args.edge_min_step
-    return DEFAULTS["dataset"].pruning.edge_min_step if args.data is not None else None
-
-
-def _threshold_of(args: argparse.Namespace) -> float | None:
-    """The threshold asked for: None is the dense rule (each trial's A_v)."""
-    if args.accuracy_threshold is None:
-        return None if args.data is not None else _PRUNING.accuracy_threshold
-    return None if args.accuracy_threshold == "dense" else args.accuracy_threshold
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -276,17 +206,6 @@ def _from_trial(args: argparse.Namespace):
     return runs, settings.pop(), data
 
 
-def _search_hparams(args: argparse.Namespace) -> SearchHparams:
-    if args.mode == "grid":
-        defaults = SearchHparams()
-        return SearchHparams(
-            "grid", tuple(args.pu or defaults.pu_values), args.pe and tuple(args.pe)
-        )
-    if args.mode == "edge_only":
-        return SearchHparams("edge_only", pe_values=args.pe and tuple(args.pe))
-    return SearchHparams(mode=args.mode)
-
-
 def _from_flags(args: argparse.Namespace):
     """The search of the trials given by flags (use by hand)."""
     from neural_sculpting.engine.lanes import parse_arch
@@ -306,37 +225,33 @@ def _from_flags(args: argparse.Namespace):
             data = _described_file_data(args.data, args.description)
         graphs, noise_std = list(data.names), 0.0
     else:
-        if args.accuracy_measure != "per_bit":
+        if args.accuracy_measure not in (None, "per_bit"):
             raise EngineUsageError("--accuracy-measure per_digit needs an --mnist or --data task")
         graphs = list(dict.fromkeys(args.graph))
         noise_std = args.noise_std
-    given: dict[str, Any] = {
-        f.name: getattr(args, f.name)
-        for f in dataclasses.fields(TrainingHparams)
-        if getattr(args, f.name) is not None
-    }
-    # A dataset file trains with the dataset defaults, the rest with the dataclass's own.
-    base = DEFAULTS["dataset"].train if args.data is not None else TrainingHparams()
-    training = dataclasses.replace(
-        base, **(given | ({} if noise_std is None else {"noise_std": noise_std}))
+    search = given(args, SearchHparams)
+    mode = search.get("mode", SearchHparams().mode)
+    train = given(args, TrainingHparams) | ({} if noise_std is None else {"noise_std": noise_std})
+    chosen = trial_settings(
+        "dataset" if args.data is not None else "boolean",
+        train=train,
+        mode=mode,
+        # Pu only where units are pruned by the grid; Pe where edges are (paper mode takes the
+        # pair per trial, below).
+        pu=search.get("pu_values") if mode == "grid" else None,
+        pe=search.get("pe_values") if mode in ("grid", "edge_only") else None,
+        accuracy_threshold=args.accuracy_threshold,
+        dense_must_reach_threshold=args.require_trainable_dense,
+        accuracy_measure=args.accuracy_measure,
+        edge_min_step=args.edge_min_step,
     )
-    exp = SearchSettings(
-        hidden=parse_arch(args.arch),
-        training=training,
-        pruning=PruningHparams(
-            accuracy_threshold=_threshold_of(args),
-            require_trainable_dense=not args.allow_untrainable,
-            accuracy_measure=args.accuracy_measure,
-            edge_min_step=_edge_min_step_of(args),
-        ),
-        search=_search_hparams(args),
-    )
+    exp = SearchSettings(parse_arch(args.arch), chosen.train, chosen.pruning, chosen.search)
     if data is None:
         from neural_sculpting.engine.data import graph_data
 
         data = graph_data(graphs, exp.training.noise_std)
     trials = _trials(args, exp, graphs)
-    if exp.search.mode == "paper" and not (args.pu and args.pe):
+    if exp.search.mode == "paper" and not (args.pu_values and args.pe_values):
         widths = (data.n_inputs, *exp.hidden, data.n_outputs)
         trials = _paper_pairs(trials, widths, args.paper_csv)
     return trials, exp, data
@@ -363,8 +278,8 @@ def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) ->
                     f"--out-dir template {template!r} may only use {{graph}} and {{seed}}"
                 ) from None
             pu = pe = None
-            if exp.search.mode == "paper" and args.pu and args.pe:
-                pu, pe = (args.pu[0],), (args.pe[0],)
+            if exp.search.mode == "paper" and args.pu_values and args.pe_values:
+                pu, pe = (args.pu_values[0],), (args.pe_values[0],)
             # Without --pu/--pe, paper mode looks the pair up once the widths are known.
             trials.append(SearchTrial(graph, seed, out, pu, pe))
     return trials

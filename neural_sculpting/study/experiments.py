@@ -25,10 +25,10 @@ from neural_sculpting.study.hparams import (
     EDGE_ONLY_PE,
     GRID_PE,
     PruningHparams,
-    SearchHparams,
 )
 from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice
 from neural_sculpting.study.trial import DataFileSpec, DatasetSpec, Experiment, Trial
+from neural_sculpting.study.trial_settings import trial_settings
 from neural_sculpting.tasks.catalog import (
     Task,
     dataset_task,
@@ -130,26 +130,26 @@ def _trial(
             ),
             root=str(settings.get("mnist_root", defaults.mnist_root)),
         )
+    chosen = trial_settings(
+        settings["task"],
+        train=settings.get("train"),
+        mode=mode,
+        pu=pu,
+        pe=pe,
+        accuracy_threshold=settings.get("accuracy_threshold"),
+        dense_must_reach_threshold=settings.get("dense_must_reach_threshold"),
+        accuracy_measure=settings.get("accuracy_measure"),
+        edge_min_step=_edge_min_step(settings, pruning, where),
+        detection=settings.get("detection"),
+    )
     return Trial(
         graph=task.name,
         hidden=tuple(hidden),
         seed=seed,
-        train=dataclasses.replace(defaults.train, **settings.get("train", {})),
-        # A Pe left out takes the mode's own schedule (grid's or edge-only's).
-        search=SearchHparams(
-            mode=mode,
-            pu_values=defaults.search.pu_values if pu is None else tuple(pu),
-            pe_values=None if pe is None else tuple(pe),
-        ),
-        pruning=PruningHparams(
-            accuracy_threshold=_threshold(settings.get("accuracy_threshold", "default"), pruning),
-            require_trainable_dense=bool(
-                settings.get("dense_must_reach_threshold", pruning.require_trainable_dense)
-            ),
-            accuracy_measure=settings.get("accuracy_measure", pruning.accuracy_measure),
-            edge_min_step=_edge_min_step(settings, pruning, where),
-        ),
-        detection=dataclasses.replace(defaults.detection, **settings.get("detection", {})),
+        train=chosen.train,
+        search=chosen.search,
+        pruning=chosen.pruning,
+        detection=chosen.detection,
         n_inputs=task.n_inputs,
         n_outputs=task.n_outputs,
         dataset=dataset,
@@ -169,13 +169,6 @@ def _edge_min_step(
             f"config: {where}.edge_min_step: {step:g} is larger than the smallest pe ({min(pe):g})"
         )
     return step
-
-
-def _threshold(value: Any, pruning: PruningHparams) -> float | None:
-    """A config's threshold: a percent, dense (None: each trial's A_v) or the kind's default."""
-    if value == "default":
-        return pruning.accuracy_threshold
-    return None if value == "dense" else float(value)
 
 
 def _check_sweep_selectors(spec: Mapping[str, Any], where: str) -> None:

@@ -59,11 +59,17 @@ class TrainingHparams:
     """One (re)training: `epochs` passes over the training rows with a fresh Adam. Defaults are
     the Boolean experiments'; Boolean inputs get Gaussian noise (`noise_std`), MNIST none."""
 
-    lr: float = field(default=0.05, metadata={"help": "Adam learning rate"})
-    batch_size: int = field(default=8, metadata={"help": "rows per optimiser step"})
-    epochs: int = field(default=20, metadata={"help": "passes over the training rows"})
+    lr: float = field(default=0.05, metadata={"help": "Adam learning rate", "config": "train.lr"})
+    batch_size: int = field(
+        default=8, metadata={"help": "rows per optimiser step", "config": "train.batch_size"}
+    )
+    epochs: int = field(
+        default=20, metadata={"help": "passes over the training rows", "config": "train.epochs"}
+    )
     weight_decay: float = field(default=1e-4, metadata={"help": "Adam weight decay"})
-    noise_std: float = field(default=0.1, metadata={"help": "std of the input noise"})
+    noise_std: float = field(
+        default=0.1, metadata={"help": "std of the input noise (MNIST and dataset files: none)"}
+    )
 
     def __post_init__(self) -> None:
         _positive("lr", self.lr)
@@ -96,10 +102,42 @@ class PruningHparams:
     floor ends it after fewer rounds, a little denser.
     """
 
-    accuracy_threshold: float | None = 100.0
-    require_trainable_dense: bool = True
-    accuracy_measure: str = "per_bit"
-    edge_min_step: float | None = None
+    # Field metadata: the command line's flag (`cli/flags.py`) and the config key it sets.
+    accuracy_threshold: float | None = field(
+        default=100.0,
+        metadata={
+            "help": "percent a pruning step must keep, or dense: each dense network's accuracy",
+            "config": "accuracy_threshold",
+            "kind": "threshold",
+            "metavar": "PERCENT|dense",
+        },
+    )
+    require_trainable_dense: bool = field(
+        default=True,
+        metadata={
+            "help": "prune dense networks below the threshold instead of skipping them",
+            "config": "dense_must_reach_threshold",
+            "flag": "allow_untrainable",
+            "kind": "negation",
+        },
+    )
+    accuracy_measure: str = field(
+        default="per_bit",
+        metadata={
+            "help": "what the threshold counts: output bits (the paper's) or digits (MNIST)",
+            "config": "accuracy_measure",
+            "choices": ACCURACY_MEASURES,
+        },
+    )
+    edge_min_step: float | None = field(
+        default=None,
+        metadata={
+            "help": "smallest edge-pruning step, percent of the weights (null: one weight)",
+            "config": "edge_min_step",
+            "kind": "float",
+            "metavar": "PERCENT",
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.accuracy_threshold is not None and not 0 < self.accuracy_threshold <= 100:
@@ -126,10 +164,29 @@ class PruningHparams:
 class SearchHparams:
     """Which pruning runs a trial makes (see `search.py` for the modes)."""
 
-    mode: str = "grid"
-    pu_values: tuple[float, ...] = GRID_PU
+    mode: str = field(
+        default="grid",
+        metadata={"help": "the pruning search", "config": "mode", "choices": SEARCH_MODES},
+    )
+    pu_values: tuple[float, ...] = field(
+        default=GRID_PU,
+        metadata={
+            "help": "unit-pruning steps in percent",
+            "config": "pu",
+            "flag": "pu",
+            "kind": "floats",
+        },
+    )
     # None: the mode's default, GRID_PE for grid and paper, EDGE_ONLY_PE for edge_only.
-    pe_values: tuple[float, ...] | None = None
+    pe_values: tuple[float, ...] | None = field(
+        default=None,
+        metadata={
+            "help": "edge-pruning steps in percent (edge_only: 5 ... 0.5)",
+            "config": "pe",
+            "flag": "pe",
+            "kind": "floats",
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.mode not in SEARCH_MODES:
