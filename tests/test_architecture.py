@@ -104,3 +104,11 @@ def test_the_checker_sees_an_upward_import(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__), "PACKAGE", package)
     edges = list(import_graph().edges)
     assert ("neural_sculpting.tasks.x", "neural_sculpting.figures.x") in edges
+
+
+def test_library_files_stay_small():
+    """One concern a file: none over 450 lines, at most one over 400."""
+    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text().splitlines())
+             for p in PACKAGE.rglob("*.py")}  # fmt: skip
+    assert {name: n for name, n in sizes.items() if n > 450} == {}
+    assert len([n for n in sizes.values() if n > 400]) <= 1

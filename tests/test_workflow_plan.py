@@ -1,4 +1,4 @@
-"""The workflow's plan (`neural_sculpting/workflow.py`), the figure registry, and the hand-over of
+"""The workflow's plan (`neural_sculpting/workflow/`), the figure registry, and the hand-over of
 a trial from the workflow to a job, without running Snakemake."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Shared by all stages: the plan of the study (neural_sculpting/workflow.py: the config validated
+# Shared by all stages: the plan of the study (neural_sculpting/workflow/: the config validated
 # and expanded once, the targets and each job's inputs), and how a job runs the library.
 import shlex
 import sys

@@ -4,7 +4,7 @@
 
 
 # One search job per cell of Boolean trials (the trials that differ only by seed, `Cell` in
-# neural_sculpting/workflow.py): their lanes train as one batch, so a process, its imports and a
+# neural_sculpting/workflow/): their lanes train as one batch, so a process, its imports and a
 # Snakemake job are paid once per cell. Each trial keeps its own files; a rerun of the cell loads
 # every sibling's stage files that are still valid instead of retraining them.
 for cell in PLAN.search_cells():

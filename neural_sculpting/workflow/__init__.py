@@ -10,90 +10,32 @@ Boolean and dataset-file trials run by `Cell`: the trials that differ only by se
 job (their lanes in one batch) and one detection job per analysis. Each trial keeps its own folder
 and files, and each of its files stays a target; a cell's job recomputes only what is missing, since
 the search reuses every stage file that matches (a sibling's networks are loaded, not retrained).
+
+The jobs (`cells.py`) and the target lists the rules share (`targets.py`) have modules of their
+own; the names the rules use are imported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from neural_sculpting.foundations import paths
-from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study import catalogue
-from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.experiments import load_study
-from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial, trials_to_json
+from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
 from neural_sculpting.tasks.catalog import task_path
+from neural_sculpting.workflow.cells import Cell, PlanError, RunSettings, cell_key
+from neural_sculpting.workflow.targets import (
+    drawing_targets,
+    experiment_targets,
+    graph_targets,
+    trial_dir_of,
+)
 
-
-class PlanError(SculptError):
-    """A target or job the config cannot make; one line naming it."""
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """The config's top-level settings besides the experiments."""
-
-    device: str = "auto"  # auto | cpu | cuda: where pruning runs
-    threads: int = 1  # CPU threads per pruning job
-    state_every: float = STATE_EVERY_S  # seconds between saves of a pruning state
-
-    @property
-    def gpu(self) -> int:
-        """GPUs a search job asks the scheduler for."""
-        return 1 if self.device == "cuda" else 0
-
-
-@dataclass(frozen=True)
-class Cell:
-    """Trials of the study that differ only by seed (`key`: their folder without `s<seed>`),
-    in seed order. `analysis` is None for the cell's search, else the detection it makes."""
-
-    key: str
-    trials: tuple[Trial, ...]
-    analysis: str | None = None
-
-    @property
-    def rule(self) -> str:
-        """A readable, unique rule name: the stage, graph and architecture, and a digest."""
-        stage = "search" if self.analysis is None else "detect"
-        ident = self.key if self.analysis is None else f"{self.key}/{self.analysis}"
-        digest = hashlib.blake2b(ident.encode(), digest_size=4).hexdigest()
-        first = self.trials[0]
-        return re.sub(r"\W", "_", f"{stage}_{first.graph}_{first.arch}_{digest}")
-
-    @property
-    def trials_json(self) -> str:
-        return trials_to_json(self.trials)
-
-    def search_outputs(self) -> list[str]:
-        return [
-            str(path(t.key))
-            for t in self.trials
-            for path in (paths.selected_json, paths.selected_pt, paths.selected_npz)
-        ]
-
-    def detect_outputs(self) -> list[str]:
-        return [
-            str(path(t.key, self.analysis))
-            for t in self.trials
-            for path in (paths.score_json, paths.modules_json)
-        ]
-
-    def log(self, name: str) -> str:
-        return str(paths.log_file("cells", self.key, f"{name}.log"))
-
-    def benchmark(self, name: str) -> str:
-        return str(paths.benchmark_file("cells", self.key, f"{name}.tsv"))
-
-
-def cell_key(trial: Trial) -> str:
-    return paths.cell_of(trial.key)
+__all__ = ["Cell", "Plan", "PlanError", "RunSettings", "drawing_targets", "trial_dir_of"]
 
 
 class Plan:
@@ -419,36 +361,3 @@ class Plan:
             + self.available_figures(experiments)
             + self.appendix_targets()
         )
-
-
-def graph_targets(experiments: Iterable[Experiment]) -> list[str]:
-    graphs = sorted({g for e in experiments for g in e.graphs})
-    return (
-        [str(paths.truth_table_csv(g)) for g in graphs]
-        + [str(paths.structure_json(g)) for g in graphs]
-        + [str(paths.function_graph_drawing(g, "png")) for g in graphs]
-        + [str(paths.function_graph_drawing(g, "svg")) for g in graphs]
-    )
-
-
-def experiment_targets(experiments: Iterable[Experiment]) -> list[str]:
-    targets = []
-    for experiment in experiments:
-        targets.append(str(paths.trials_csv(experiment.name)))
-        if any(t.scored for t in experiment.trials):
-            targets.append(str(paths.experiment_figure(experiment.name, "png")))
-    return targets
-
-
-def drawing_targets(experiments: Iterable[Experiment]) -> list[str]:
-    """One drawing per (graph, depth) cell of the experiments' analysed trials."""
-    targets = []
-    for experiment in experiments:
-        cells = {(t.graph, t.depth) for t in experiment.trials if t.detects}
-        targets += [str(paths.drawing_cell(experiment.name, g, d)) for g, d in sorted(cells)]
-    return targets
-
-
-def trial_dir_of(selected_json: str) -> str:
-    """The trial folder of a selected.json (structural figures read folders)."""
-    return str(Path(selected_json).parent)
