@@ -1,4 +1,4 @@
-# Stage 7: the paper's figures (neural_sculpting/figures/catalogue.py), each from the experiments
+# Stage 7: the paper's figures (neural_sculpting/study/catalogue.py), each from the experiments
 # that feed it, each also a target of its own name.
 
 
