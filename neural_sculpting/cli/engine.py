@@ -26,6 +26,7 @@ from neural_sculpting.study.defaults import STATE_EVERY_S
 from neural_sculpting.study.hparams import (
     PruningHparams,
     SearchHparams,
+    SearchMode,
     TrainingHparams,
 )
 from neural_sculpting.study.paper_choices import paper_choice
@@ -238,8 +239,8 @@ def _from_flags(args: argparse.Namespace):
         mode=mode,
         # Pu only where units are pruned by the grid; Pe where edges are (paper mode takes the
         # pair per trial, below).
-        pu=search.get("pu_values") if mode == "grid" else None,
-        pe=search.get("pe_values") if mode in ("grid", "edge_only") else None,
+        pu=search.get("pu_values") if mode == SearchMode.GRID else None,
+        pe=search.get("pe_values") if mode in (SearchMode.GRID, SearchMode.EDGE_ONLY) else None,
         accuracy_threshold=args.accuracy_threshold,
         dense_must_reach_threshold=args.require_trainable_dense,
         accuracy_measure=args.accuracy_measure,
@@ -251,7 +252,7 @@ def _from_flags(args: argparse.Namespace):
 
         data = graph_data(graphs, exp.training.noise_std)
     trials = _trials(args, exp, graphs)
-    if exp.search.mode == "paper" and not (args.pu_values and args.pe_values):
+    if exp.search.mode == SearchMode.PAPER and not (args.pu_values and args.pe_values):
         widths = (data.n_inputs, *exp.hidden, data.n_outputs)
         trials = _paper_pairs(trials, widths, args.paper_csv)
     return trials, exp, data
@@ -278,7 +279,7 @@ def _trials(args: argparse.Namespace, exp: SearchSettings, graphs: list[str]) ->
                     f"--out-dir template {template!r} may only use {{graph}} and {{seed}}"
                 ) from None
             pu = pe = None
-            if exp.search.mode == "paper" and args.pu_values and args.pe_values:
+            if exp.search.mode == SearchMode.PAPER and args.pu_values and args.pe_values:
                 pu, pe = (args.pu_values[0],), (args.pe_values[0],)
             # Without --pu/--pe, paper mode looks the pair up once the widths are known.
             trials.append(SearchTrial(graph, seed, out, pu, pe))

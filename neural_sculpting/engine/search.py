@@ -425,7 +425,7 @@ class Search:
 
     def _select(self, run: TrialRun) -> tuple[Selection, LaneMLP]:
         result, index = select(
-            run.trial.graph, run.trial.seed, self.exp.search.mode, arch_name(self.widths),
+            run.trial.graph, run.trial.seed, self.exp.search.mode.value, arch_name(self.widths),
             self.exp.pruning, run.dense_accuracy, run.edge_lanes if run.trainable else [],
             threshold=run.threshold,
         )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from neural_sculpting.engine.lanes import LaneMLP, arch_name
 from neural_sculpting.engine.pruning.schedule import LaneSchedule
 from neural_sculpting.store import checkpoint
-from neural_sculpting.study.hparams import to_dict
+from neural_sculpting.study.hparams import SearchMode, to_dict
 from neural_sculpting.tasks.catalog import task_path
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def stage_configs(
     # stage files made before it existed (the authors' rule, None) stay valid.
     min_step = pruning.pop("edge_min_step")
     units = {**dense, "pruning": pruning, "pu": list(pu)}
-    edges = {**units, "mode": exp.search.mode, "pe": list(pe)}
+    edges = {**units, "mode": exp.search.mode.value, "pe": list(pe)}
     if min_step is not None:
         edges["edge_min_step"] = min_step
     return {"dense": dense, "units": units, "edges": edges, "selected": edges}
@@ -55,9 +55,9 @@ def search_values(
     exp: SearchSettings, trial: SearchTrial
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     mode = exp.search.mode
-    if mode == "dense":
+    if mode == SearchMode.DENSE:
         return (), ()
-    if mode == "edge_only":
+    if mode == SearchMode.EDGE_ONLY:
         return (), tuple(trial.pe or exp.search.pe_values)
     return tuple(trial.pu or exp.search.pu_values), tuple(trial.pe or exp.search.pe_values)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neural_sculpting.foundations.errors import SculptError
-from neural_sculpting.study.trial import DETECTING_MODES
+from neural_sculpting.study.hparams import SearchMode
 
 _OPTIONAL = ("kept_weights", "val_accuracy_per_bit", "val_accuracy_per_digit")
 _FLAGS_OF_SCORED = (
@@ -56,7 +56,7 @@ class Selection:
 
     @property
     def scored(self) -> bool:
-        return self.trainable and self.mode in DETECTING_MODES
+        return self.trainable and SearchMode(self.mode).detects
 
     @property
     def hidden(self) -> tuple[int, ...]:

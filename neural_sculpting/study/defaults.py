@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from neural_sculpting.study.hparams import (
@@ -25,8 +26,23 @@ from neural_sculpting.study.hparams import (
     to_dict,
 )
 
-MNIST_TASKS = ("mnist_two_digits", "mnist_hierarchical")
-TASK_KINDS = ("boolean", *MNIST_TASKS, "dataset")
+
+class TaskKind(StrEnum):
+    """What an experiment learns (its `task` key): function graphs, one of the two MNIST tasks
+    of Section 5.5, or a dataset file. A `str`, so configs and JSON keep the plain names."""
+
+    BOOLEAN = "boolean"
+    MNIST_TWO_DIGITS = "mnist_two_digits"
+    MNIST_HIERARCHICAL = "mnist_hierarchical"
+    DATASET = "dataset"
+
+    @property
+    def is_mnist(self) -> bool:
+        return self in (TaskKind.MNIST_TWO_DIGITS, TaskKind.MNIST_HIERARCHICAL)
+
+
+MNIST_TASKS = tuple(kind.value for kind in TaskKind if kind.is_mnist)
+TASK_KINDS = tuple(kind.value for kind in TaskKind)
 # Fig. 13a has four levels: inputs, digit modules, output sub-functions, outputs.
 MIN_MNIST_DEPTH = 2
 

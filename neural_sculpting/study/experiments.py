@@ -20,11 +20,12 @@ import yaml
 
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
-from neural_sculpting.study.defaults import DEFAULTS, MIN_MNIST_DEPTH, MNIST_TASKS
+from neural_sculpting.study.defaults import DEFAULTS, MIN_MNIST_DEPTH, MNIST_TASKS, TaskKind
 from neural_sculpting.study.hparams import (
     EDGE_ONLY_PE,
     GRID_PE,
     PruningHparams,
+    SearchMode,
 )
 from neural_sculpting.study.paper_choices import PaperChoiceError, paper_choice
 from neural_sculpting.study.trial import DataFileSpec, DatasetSpec, Experiment, Trial
@@ -113,7 +114,7 @@ def _trial(
     defaults = DEFAULTS[settings["task"]]
     mode, pu, pe = settings["mode"], settings.get("pu"), settings.get("pe")
     arch = "-".join(map(str, (task.n_inputs, *hidden, task.n_outputs)))
-    if mode == "paper":
+    if mode == SearchMode.PAPER:
         try:
             choice = paper_choice(task.name, arch, seed)
         except PaperChoiceError as exc:
@@ -163,7 +164,9 @@ def _edge_min_step(
     """The walk's floor in force: the config's, else the task kind's; no larger than a Pe, whose
     steps could then not halve."""
     step = settings.get("edge_min_step", pruning.edge_min_step)
-    pe = settings.get("pe") or (EDGE_ONLY_PE if settings["mode"] == "edge_only" else GRID_PE)
+    pe = settings.get("pe") or (
+        EDGE_ONLY_PE if settings["mode"] == SearchMode.EDGE_ONLY else GRID_PE
+    )
     if step is not None and step > min(pe):
         raise ConfigError(
             f"config: {where}.edge_min_step: {step:g} is larger than the smallest pe ({min(pe):g})"
@@ -186,22 +189,22 @@ def _check_sweep_selectors(spec: Mapping[str, Any], where: str) -> None:
 def _check_task_keys(spec: Mapping[str, Any], task: str, where: str) -> None:
     if "archs" in spec and ("widths" in spec or "depths" in spec):
         raise ConfigError(f"config: {where}: give either archs or widths/depths, not both")
-    if task == "boolean" and "graphs" not in spec:
+    if task == TaskKind.BOOLEAN and "graphs" not in spec:
         raise ConfigError(f"config: {where}: 'graphs' is required for task boolean")
-    if task != "boolean" and "graphs" in spec:
+    if task != TaskKind.BOOLEAN and "graphs" in spec:
         raise ConfigError(f"config: {where}.graphs: task {task} takes no graphs")
-    if task == "dataset" and "data" not in spec:
+    if task == TaskKind.DATASET and "data" not in spec:
         raise ConfigError(
             f"config: {where}: 'data' (the dataset file) is required for task dataset"
         )
     for key in ("data", "description"):
-        if task != "dataset" and key in spec:
+        if task != TaskKind.DATASET and key in spec:
             raise ConfigError(f"config: {where}.{key}: applies to task dataset only")
     if task in ("boolean", "dataset"):
         for key in ("split", "composites_per_pair", "mnist_root"):
             if key in spec:
                 raise ConfigError(f"config: {where}.{key}: applies to MNIST tasks only")
-    if task == "boolean" and spec.get("accuracy_measure", "per_bit") != "per_bit":
+    if task == TaskKind.BOOLEAN and spec.get("accuracy_measure", "per_bit") != "per_bit":
         raise ConfigError(f"config: {where}.accuracy_measure: per_digit needs an MNIST task")
 
 
@@ -209,7 +212,7 @@ def _load_tasks(names: Sequence[str], task: str, where: str) -> dict[str, Task]:
     loaded: dict[str, Task] = {}
     for index, name in enumerate(names):
         kind = task_kind(name)
-        if task == "boolean" and kind != "boolean":
+        if task == TaskKind.BOOLEAN and kind != "boolean":
             what, fix = ("an MNIST task", "set task: instead")
             if kind == "dataset":
                 what, fix = ("a dataset task", "name it as a dataset experiment's description")
@@ -217,7 +220,7 @@ def _load_tasks(names: Sequence[str], task: str, where: str) -> dict[str, Task]:
         try:
             loaded[name] = load_task(name)
         except (GraphError, TaskError) as exc:
-            field = f"{where}.graphs[{index}]" if task == "boolean" else f"{where}.task"
+            field = f"{where}.graphs[{index}]" if task == TaskKind.BOOLEAN else f"{where}.task"
             raise ConfigError(f"config: {field}: {exc}") from None
     return loaded
 
@@ -312,7 +315,7 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
     _check_task_keys(spec, task, where)
     _check_sweep_selectors(spec, where)
     data_file = None
-    if task == "dataset":
+    if task == TaskKind.DATASET:
         dataset, data_file = _dataset(spec, where)
         graphs, loaded = [dataset.name], {dataset.name: dataset}
         measure = spec.get("accuracy_measure", defaults.pruning.accuracy_measure)
@@ -322,13 +325,13 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
                 "in the file, or `classes` in its description)"
             )
     else:
-        graphs = spec["graphs"] if task == "boolean" else [task]
+        graphs = spec["graphs"] if task == TaskKind.BOOLEAN else [task]
     if "archs" in spec:
         hiddens = [tuple(a) for a in spec["archs"]]
     else:
         widths, depths = spec.get("widths", defaults.widths), spec.get("depths", defaults.depths)
         hiddens = [(w,) * d for d in depths for w in widths]
-    if task != "dataset":
+    if task != TaskKind.DATASET:
         loaded = _load_tasks(graphs, task, where)
     trials = []
     for graph_name, hidden, point, seed in itertools.product(
@@ -337,7 +340,7 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
         settings = {"task": task, "mode": defaults.search.mode} | _in_force(
             spec, graph_name, hidden, seed, point
         )
-        if task == "boolean" and settings.get("accuracy_measure", "per_bit") != "per_bit":
+        if task == TaskKind.BOOLEAN and settings.get("accuracy_measure", "per_bit") != "per_bit":
             raise ConfigError(f"config: {where}: accuracy_measure per_digit needs an MNIST task")
         if task in MNIST_TASKS and len(hidden) < MIN_MNIST_DEPTH:
             raise ConfigError(

@@ -12,11 +12,33 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 from neural_sculpting.foundations.errors import SculptError
 
-SEARCH_MODES = ("grid", "paper", "edge_only", "dense")
+
+class SearchMode(StrEnum):
+    """Which pruning runs a trial makes (`engine/search.py` describes each). A `str`, so configs,
+    records and JSON keep the plain names."""
+
+    GRID = "grid"
+    PAPER = "paper"
+    EDGE_ONLY = "edge_only"
+    DENSE = "dense"
+
+    @property
+    def prunes_units(self) -> bool:
+        """Unit pruning runs for every Pu (then edge pruning of each result)."""
+        return self in (SearchMode.GRID, SearchMode.PAPER)
+
+    @property
+    def detects(self) -> bool:
+        """Its networks are unit-edge-pruned and have their modules detected and scored."""
+        return self.prunes_units
+
+
+SEARCH_MODES = tuple(mode.value for mode in SearchMode)
 ACCURACY_MEASURES = ("per_bit", "per_digit")
 GRID_PU = tuple(float(p) for p in range(5, 75, 5))
 GRID_PE = (0.5, 1.0, 1.5, 2.0, 2.5)
@@ -38,6 +60,8 @@ def to_dict(settings: Any) -> dict[str, Any]:
 
 
 def json_ready(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
     if isinstance(value, dict):
         return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -191,8 +215,9 @@ class SearchHparams:
     def __post_init__(self) -> None:
         if self.mode not in SEARCH_MODES:
             raise HparamsError(f"mode must be one of {', '.join(SEARCH_MODES)}, got {self.mode!r}")
+        object.__setattr__(self, "mode", SearchMode(self.mode))
         if self.pe_values is None:
-            default_pe = EDGE_ONLY_PE if self.mode == "edge_only" else GRID_PE
+            default_pe = EDGE_ONLY_PE if self.mode == SearchMode.EDGE_ONLY else GRID_PE
             object.__setattr__(self, "pe_values", default_pe)
         for name in ("pu_values", "pe_values"):
             values = tuple(float(v) for v in getattr(self, name))

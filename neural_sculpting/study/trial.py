@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
-from neural_sculpting.study.defaults import MNIST_TASKS
+from neural_sculpting.study.defaults import TaskKind
 
 if TYPE_CHECKING:
     from neural_sculpting.tasks.catalog import Task
@@ -26,13 +26,13 @@ from neural_sculpting.study.hparams import (
     DetectionSettings,
     PruningHparams,
     SearchHparams,
+    SearchMode,
     TrainingHparams,
     from_dict,
     to_dict,
 )
 
 # Search modes whose selected network is analysed (modules detected and scored).
-DETECTING_MODES = ("grid", "paper")
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Trial:
     @property
     def detects(self) -> bool:
         """Whether the trial's network is analysed (grid and paper modes)."""
-        return self.search.mode in DETECTING_MODES
+        return self.search.mode.detects
 
     @property
     def scored(self) -> bool:
@@ -108,9 +108,9 @@ class Trial:
     def search_key(self) -> str:
         """Mode plus a short digest of the settings that change the pruning result."""
         s, p = self.search, self.pruning
-        if s.mode == "dense":
+        if s.mode == SearchMode.DENSE:
             fields: dict[str, Any] = {}
-        elif s.mode == "edge_only":
+        elif s.mode == SearchMode.EDGE_ONLY:
             fields = {"pe": s.pe_values}
         else:
             fields = {"pu": s.pu_values, "pe": s.pe_values}
@@ -118,7 +118,7 @@ class Trial:
         # Only where they apply, so Boolean keys stay as they were before MNIST tasks existed.
         if p.accuracy_measure != "per_bit":
             fields["measure"] = p.accuracy_measure
-        if p.edge_min_step is not None and s.mode != "dense":
+        if p.edge_min_step is not None and s.mode != SearchMode.DENSE:
             fields["edge_min_step"] = p.edge_min_step
         if self.dataset is not None:
             fields["data"] = f"{self.dataset.split}-c{self.dataset.composites_per_pair}"
@@ -223,11 +223,11 @@ class Experiment:
 
     @property
     def is_mnist(self) -> bool:
-        return self.task in MNIST_TASKS
+        return TaskKind(self.task).is_mnist
 
     @property
     def is_dataset(self) -> bool:
-        return self.task == "dataset"
+        return self.task == TaskKind.DATASET
 
 
 def trial_task(trial: Trial) -> Task:

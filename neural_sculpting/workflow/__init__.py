@@ -24,6 +24,7 @@ from typing import Any
 
 from neural_sculpting.foundations import paths
 from neural_sculpting.study import catalogue
+from neural_sculpting.study.defaults import TaskKind
 from neural_sculpting.study.experiments import load_study
 from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
 from neural_sculpting.tasks.catalog import task_path
@@ -67,7 +68,7 @@ class Plan:
 
     @property
     def boolean(self) -> list[Experiment]:
-        return [e for e in self.study.values() if e.task == "boolean"]
+        return [e for e in self.study.values() if e.task == TaskKind.BOOLEAN]
 
     @property
     def mnist(self) -> list[Experiment]:
