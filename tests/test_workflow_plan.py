@@ -3,15 +3,18 @@ a trial from the workflow to a job, without running Snakemake."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from neural_sculpting.cli.main import build_parser, main
 from neural_sculpting.figures import paper_figures
+from neural_sculpting.figures.dispatch import drawing_function
 from neural_sculpting.foundations import paths
 from neural_sculpting.study import catalogue
 from neural_sculpting.workflow import Plan, PlanError
@@ -125,14 +128,28 @@ def test_the_command_line_offers_exactly_the_registered_figures():
         assert tuple(target.choices) == catalogue.names(kind)
 
 
-def test_every_registered_figure_can_be_drawn():
-    plots = {"table", "heatmap", "n90", "ttests"}
-    for name, fig in catalogue.FIGURES.items():
+def test_every_catalogued_figure_names_a_function_that_draws_it():
+    for fig in catalogue.FIGURES.values():
         assert fig.experiments and fig.graphs and fig.caption
-        if fig.kind == catalogue.SUCCESS:
-            assert callable(paper_figures.FIGURE_FUNCTIONS.get(name))
-        if fig.kind == catalogue.STRUCTURAL:
-            assert fig.plot in plots and (fig.regime is None) == (fig.plot == "table")
+        if fig.kind not in (catalogue.SUCCESS, catalogue.STRUCTURAL):
+            continue
+        draw = drawing_function(fig)
+        params = list(inspect.signature(draw).parameters)
+        if fig.kind == catalogue.SUCCESS:  # (trials table, folder, name)
+            assert len(params) == 3 and draw.__name__ == fig.name
+        else:  # (trial folders, output, and what of regime, seed and settings it uses)
+            assert set(params[2:]) <= {"regime", "seed", "settings"}
+            assert ("regime" in params) == (fig.regime is not None)
+
+
+def test_a_figure_is_drawn_by_the_function_its_entry_names(monkeypatch, tmp_path):
+    drawn = []
+    entry = catalogue.figure("fig7", catalogue.SUCCESS)
+    import neural_sculpting.figures.structure_recovered as module
+
+    monkeypatch.setattr(module, "fig7", lambda table, out, name: drawn.append(name) or table)
+    paper_figures.paper_figure("fig7", pd.DataFrame(), tmp_path, "mine")
+    assert drawn == ["mine"] and entry.draw.endswith("structure_recovered.fig7")
 
 
 def test_readmes_target_table_is_the_registry():

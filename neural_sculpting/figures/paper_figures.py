@@ -14,15 +14,11 @@ The figures live in `structure_recovered` (Figs. 7, 8, 12b), `input_overlap` (Fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures.hierarchy_subfunctions import fig12a
-from neural_sculpting.figures.input_overlap import fig10
-from neural_sculpting.figures.mnist_categories import fig13b
-from neural_sculpting.figures.structure_recovered import fig7, fig8, fig12b
+from neural_sculpting.figures.dispatch import drawing_function
 from neural_sculpting.figures.trials_table import (
     MissingGraphsError,
     PaperFigureError,
@@ -32,7 +28,6 @@ from neural_sculpting.figures.trials_table import (
 from neural_sculpting.study import catalogue
 
 __all__ = [
-    "FIGURE_FUNCTIONS",
     "MissingGraphsError",
     "PaperFigureError",
     "TrialsTableError",
@@ -40,20 +35,14 @@ __all__ = [
     "read_trials",
 ]
 
-# Each success figure's drawing function, keyed by its own name (the catalogue's figure name).
-FIGURE_FUNCTIONS: dict[str, Callable[[pd.DataFrame, Path, str], pd.DataFrame]] = {
-    function.__name__: function for function in (fig7, fig8, fig10, fig12a, fig12b, fig13b)
-}
-
 
 def paper_figure(
     target: str, table: pd.DataFrame, out_dir: Path, name: str | None = None
 ) -> pd.DataFrame:
-    """Draw `target` (a success figure of `catalogue.FIGURES`, drawn by the function of the same
-    name in `FIGURE_FUNCTIONS`) into `out_dir` as `<name or target>.{png,pdf,csv,txt}`; returns
-    the numbers shown."""
+    """Draw `target` (a success figure of `catalogue.FIGURES`, by the function its entry names)
+    into `out_dir` as `<name or target>.{png,pdf,csv,txt}`; returns the numbers shown."""
     try:
-        catalogue.figure(target, catalogue.SUCCESS)
+        entry = catalogue.figure(target, catalogue.SUCCESS)
     except catalogue.UnknownFigureError as exc:
         raise PaperFigureError(str(exc)) from None
-    return FIGURE_FUNCTIONS[target](table, Path(out_dir), name or target)
+    return drawing_function(entry)(table, Path(out_dir), name or target)

@@ -20,15 +20,13 @@ and a caption `<target>.txt` beside them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from neural_sculpting.figures.input_separability_grids import ttest_figure
-from neural_sculpting.figures.input_separability_table import table1
-from neural_sculpting.figures.n90_bars import n90_figure
-from neural_sculpting.figures.path_product_maps import path_product_figure
+from neural_sculpting.figures.dispatch import drawing_function
 from neural_sculpting.figures.trial_networks import (
     DEFAULT_SETTINGS,
     StructuralFigureError,
@@ -53,11 +51,9 @@ def make_target(
         entry = catalogue.figure(target, catalogue.STRUCTURAL)
     except catalogue.UnknownFigureError as exc:
         raise StructuralFigureError(str(exc)) from None
-    kind, regime = entry.plot, entry.regime
-    calls: dict[str, Callable[[], pd.DataFrame]] = {
-        "table": lambda: table1(trial_dirs, output, seed, settings),
-        "heatmap": lambda: path_product_figure(trial_dirs, output, regime, seed, settings),
-        "n90": lambda: n90_figure(trial_dirs, output, regime, settings),
-        "ttests": lambda: ttest_figure(trial_dirs, output, regime, seed, settings),
-    }
-    return calls[kind]()
+    draw = drawing_function(entry)
+    # Each drawing takes the folders and the output, and what of these it uses (Table 1 shows
+    # every regime; N90 bars every seed).
+    options = {"regime": entry.regime, "seed": seed, "settings": settings}
+    accepted = inspect.signature(draw).parameters
+    return draw(trial_dirs, output, **{k: v for k, v in options.items() if k in accepted})

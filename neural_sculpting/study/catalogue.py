@@ -55,7 +55,9 @@ class Figure:
     experiments: tuple[str, ...]
     graphs: tuple[str, ...]
     caption: str
-    plot: str | None = None  # structural: table | heatmap | n90 | ttests
+    # Success and structural targets: the function that draws it, by its dotted name (the study
+    # does not import the figures; `figures.dispatch` resolves the name).
+    draw: str | None = None
     regime: str | None = None  # structural: the training regime shown (table1: all)
     appendix: bool = False  # made by all_appendix, not all_boolean
 
@@ -65,8 +67,16 @@ class Figure:
         return self.graphs[0]
 
 
-def _structural(name, experiments, graph, plot, regime, caption) -> Figure:
-    return Figure(name, STRUCTURAL, experiments, (graph,), caption, plot, regime)
+def _structural(name, experiments, graph, draw, regime, caption) -> Figure:
+    return Figure(name, STRUCTURAL, experiments, (graph,), caption, f"{_FIGURES}.{draw}", regime)
+
+
+_FIGURES = "neural_sculpting.figures"
+# The structural tests' drawings (modules of `_FIGURES`).
+_TABLE1 = "input_separability_table.table1"
+_HEATMAP = "path_product_maps.path_product_figure"
+_N90 = "n90_bars.n90_figure"
+_TTESTS = "input_separability_grids.ttest_figure"
 
 
 _DENSE_IS = ("structural_dense_input_separable",)
@@ -76,65 +86,71 @@ FIGURES: dict[str, Figure] = {
     f.name: f
     for f in (
         _structural(
-            "table1", (*_DENSE_IS, *_EDGE_IS, "validation"), "input_separable", "table", None,
+            "table1", (*_DENSE_IS, *_EDGE_IS, "validation"), "input_separable", _TABLE1, None,
             "input-separability t-tests on input_separable networks, per regime and architecture",
         ),
         _structural(
-            "fig1b", _DENSE_IS, "input_separable", "heatmap", DENSE,
+            "fig1b", _DENSE_IS, "input_separable", _HEATMAP, DENSE,
             "path-product heat map (inputs x outputs) of a dense input_separable network",
         ),
         _structural(
-            "fig2b", ("structural_dense_reused",), "reused", "n90", DENSE,
+            "fig2b", ("structural_dense_reused",), "reused", _N90, DENSE,
             "N90 per hidden layer of dense reused networks by width",
         ),
         _structural(
-            "fig3a", _EDGE_IS, "input_separable", "heatmap", EDGE,
+            "fig3a", _EDGE_IS, "input_separable", _HEATMAP, EDGE,
             "path-product heat map of an edge-pruned input_separable network",
         ),
         _structural(
-            "fig3b", ("structural_edge_only_reused",), "reused", "n90", EDGE,
+            "fig3b", ("structural_edge_only_reused",), "reused", _N90, EDGE,
             "N90 per hidden layer of edge-pruned reused networks by width",
         ),
         _structural(
-            "fig4a", ("validation",), "input_separable", "heatmap", UNIT_EDGE,
+            "fig4a", ("validation",), "input_separable", _HEATMAP, UNIT_EDGE,
             "path-product heat map of a unit-edge-pruned input_separable network",
         ),
         _structural(
-            "fig4b", ("validation", "reused_widths"), "reused", "n90", UNIT_EDGE,
+            "fig4b", ("validation", "reused_widths"), "reused", _N90, UNIT_EDGE,
             "N90 per hidden layer of unit-edge-pruned reused networks by width",
         ),
         _structural(
-            "fig35", _EDGE_IS, "input_separable", "ttests", EDGE,
+            "fig35", _EDGE_IS, "input_separable", _TTESTS, EDGE,
             "t statistics and p values over widths x depths, edge-pruned",
         ),
         _structural(
-            "fig36", ("validation",), "input_separable", "ttests", UNIT_EDGE,
+            "fig36", ("validation",), "input_separable", _TTESTS, UNIT_EDGE,
             "t statistics and p values over widths x depths, unit-edge-pruned",
         ),
         Figure(
             "fig7", SUCCESS, ("validation",), VALIDATION_GRAPHS,
             "validation graphs: structure recovered per graph and depth",
+            draw=f"{_FIGURES}.structure_recovered.fig7",
         ),
         Figure(
             "fig8", SUCCESS, ("reuse_sweep",), REUSE_GRAPHS,
             "reuse sweep: structure recovered by sub-function use and depth",
+            draw=f"{_FIGURES}.structure_recovered.fig8",
         ),
         Figure(
             "fig10", SUCCESS, ("input_overlap",), OVERLAP_GRAPHS,
             "input overlap x use: input, output and hidden-unit separation (three heat maps)",
+            draw=f"{_FIGURES}.input_overlap.fig10",
         ),
         Figure(
             "fig12a", SUCCESS, ("hierarchy",), HIERARCHY_GRAPHS,
             "hierarchy: sub-functions found by type and depth",
+            draw=f"{_FIGURES}.hierarchy_subfunctions.fig12a",
         ),
         Figure(
             "fig12b", SUCCESS, ("hierarchy",), HIERARCHY_GRAPHS,
             "hierarchy: exact structure recovered by sub-function use",
+            draw=f"{_FIGURES}.structure_recovered.fig12b",
         ),
         Figure(
             "fig13b", SUCCESS, ("mnist_hierarchical",), ("mnist_hierarchical",),
             "hierarchical MNIST task: input-separable modules, three output modules, middle "
             "layers, by depth",
+            draw=f"{_FIGURES}.mnist_categories.fig13b",
         ),
         Figure(
             "table4", CLUSTERING, ("validation",), VALIDATION_GRAPHS,
