@@ -58,6 +58,16 @@ def table_text(graphs: list[str], max_epochs: int) -> str:
     return out.getvalue()
 
 
+def checked(row: str) -> str:
+    """What --check compares of a row: all of it for a trainable setting; for an untrainable
+    one (no epochs), that it is untrainable. Its per-seed first epochs are then diagnostics
+    only, and past 80 epochs of training they can differ from one machine's floating point to
+    another's: two seeds' first epochs at 100% were never and 85 on one machine, 81 and 120 on
+    another, where the autograd engine (42e17cd) gives the same as this one."""
+    graph, depth, lr, batch, epochs, _ = row.split(",")
+    return row if epochs else ",".join((graph, depth, lr, batch, "untrainable"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed file")
@@ -71,8 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         wanted = tuple(f"{graph}," for graph in args.graphs)
         committed = [line for line in args.output.read_text().splitlines()[1:]
                      if line.startswith(wanted)]  # fmt: skip
-        if committed != text.splitlines()[1:]:
-            print(f"{args.output} differs from what the script computes", file=sys.stderr)
+        differing = [
+            f"{a} (computed: {b})"
+            for a, b in zip(committed, text.splitlines()[1:], strict=False)
+            if checked(a) != checked(b)
+        ]
+        if differing or len(committed) != len(text.splitlines()[1:]):
+            print(f"{args.output} differs from what the script computes: "
+                  f"{'; '.join(differing) or 'other rows'}", file=sys.stderr)  # fmt: skip
             return 1
         print(f"{args.output}: the rows of {', '.join(args.graphs)} are up to date")
         return 0

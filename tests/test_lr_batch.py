@@ -202,3 +202,19 @@ def test_the_committed_epochs_of_input_separable_are_what_the_script_computes():
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_epochs_check_compares_trainable_rows_whole_and_untrainable_ones_by_status():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "appendix_epochs", ROOT / "scripts" / "appendix_epochs.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    trained = "input_separable,1,0.005,1,43,36 25 43 20"
+    assert script.checked(trained) != script.checked(trained.replace(",43,", ",44,"))
+    assert script.checked(trained) != script.checked(trained.replace("36 25", "35 25"))
+    never = "input_separable,2,0.05,1,,- - 13 -"
+    assert script.checked(never) == script.checked("input_separable,2,0.05,1,,- - 13 81")
+    assert script.checked(never) != script.checked("input_separable,2,0.05,1,90,- - 13 90")
