@@ -51,6 +51,10 @@ class LaneAdam:
         ]
         self.steps = 0
         self.sqrt_floor = sqrt_floor(eps, betas[1])
+        # One flat buffer (`_step_one`): its temporaries, made once.
+        single = len(params) == 1
+        self._denom = torch.empty_like(params[0]) if single else None
+        self._decayed = torch.empty_like(params[0]) if single and weight_decay != 0 else None
 
     @torch.no_grad()
     def step(self, grads: list[torch.Tensor]) -> None:
@@ -82,9 +86,6 @@ class LaneAdam:
         beta1, beta2 = self.betas
         self.steps += 1
         param, exp_avg, exp_avg_sq = self.params[0], self.exp_avgs[0], self.exp_avg_sqs[0]
-        if not hasattr(self, "_denom"):
-            self._denom = torch.empty_like(param)
-            self._decayed = torch.empty_like(param) if self.weight_decay != 0 else None
         if self._decayed is not None:
             grad = torch.add(grad, param, alpha=self.weight_decay, out=self._decayed)
         exp_avg.lerp_(grad, 1 - beta1)
