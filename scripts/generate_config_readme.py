@@ -73,6 +73,11 @@ CONFIG_FILES = (
         "authors picked (mode paper), for the differential study against their code "
         "(`scripts/differential_study.py`)",
     ),
+    (
+        "depth3_seeds12.yaml",
+        "the validation experiment's three-hidden-layer cells of reused and separable_reused with "
+        "seeds 0-11, grid mode (`scripts/depth3_seeds.py`, docs/differential/depth3_seeds.md)",
+    ),
 )
 
 INTRO = """\

@@ -230,7 +230,7 @@ def test_fig10_pools_depths_for_each_property(tmp_path):
     fig10(table(rows), tmp_path)
     assert_files(tmp_path, "fig10")
     csv = read_csv(tmp_path, "fig10")
-    assert len(csv) == 6  # 3 properties x 2 cells
+    assert len(csv) == 8  # 3 drawn properties and inputs_in_one_module, x 2 cells
     expected = {"input_modules_match": 3, "output_modules_match": 3, "hidden_modules_match": 1}
     for flag, successes in expected.items():
         cell = row_of(csv, property=flag, overlap=2, use=4)
@@ -238,6 +238,42 @@ def test_fig10_pools_depths_for_each_property(tmp_path):
         assert (cell.ci_low, cell.ci_high) == pytest.approx(wilson(successes, 4))
         cell = row_of(csv, property=flag, overlap=0, use=1)
         assert (cell.trials, cell.successes) == (1, 1)
+
+
+def test_fig10_counts_networks_with_every_input_in_one_module(tmp_path):
+    # modules_per_layer's first entry is the number of modules among the input units: "1-1-2-2"
+    # has all inputs in one module, "3-3-2-2" three; an untrainable trial has none.
+    def row(overlap, modules, trainable=True):
+        r = trial(f"overlap{overlap}_use8", 2, trainable=trainable, overlap=overlap, use=8)
+        if trainable:
+            r |= dict.fromkeys(("input_modules_match", "output_modules_match",
+                                "hidden_modules_match", "structure_match"), False)  # fmt: skip
+        return r | {"modules_per_layer": modules}
+
+    rows = [row(3, "1-1-2-2"), row(3, "3-3-2-2"), row(3, "3-1-2-2"), row(3, None, trainable=False),
+            row(4, "1-1-2-2"), row(4, "1-2-2-2")]  # fmt: skip
+    fig10(table(rows), tmp_path)
+    csv = read_csv(tmp_path, "fig10")
+    cell = row_of(csv, property="inputs_in_one_module", overlap=3, use=8)
+    assert (cell.trials, cell.successes, cell.untrainable) == (3, 1, 1)
+    cell = row_of(csv, property="inputs_in_one_module", overlap=4, use=8)
+    assert (cell.trials, cell.successes) == (2, 2)
+
+
+def test_fig12b_counts_trials_whose_outputs_split(tmp_path):
+    # The last entry of modules_per_layer is the number of modules among the output units.
+    rows = [
+        trial("hierarchy_use8", 2, False, found="a;b", use=8) | {"modules_per_layer": "2-2-2-2"},
+        trial("hierarchy_use8", 2, True, found="a;b;c+f0+f1", use=8)
+        | {"modules_per_layer": "2-2-1-1"},
+        trial("hierarchy_use8", 2, False, found="a;b", use=8) | {"modules_per_layer": "2-2-2-3"},
+        trial("hierarchy_use1", 2, True, found="a;b;c+f0+f1", use=1)
+        | {"modules_per_layer": "2-2-1-1"},
+    ]
+    fig12b(table(rows), tmp_path)
+    csv = read_csv(tmp_path, "fig12b")
+    assert tuple(row_of(csv, use=8, depth=2)[["trials", "successes", "outputs_split"]]) == (3, 1, 2)
+    assert row_of(csv, use=1, depth=2).outputs_split == 0
 
 
 # --- Fig. 13b -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neural_sculpting.reproduction import authors, items, judges, report
+from neural_sculpting.reproduction import authors, items, judges, report, structural_judges
 from neural_sculpting.reproduction import verdicts as rules
 from neural_sculpting.study.experiments import ConfigError, load_study
 
@@ -49,7 +49,7 @@ def test_table1_agrees_network_by_network_with_rejected_only_at_one_hidden_layer
         for seed, rejected in enumerate(seeds_rejected):
             for test in (1, 2):
                 rows.append((arch, "dense", seed, test, -3.0, 0.01, rejected))
-    judgement = judges.judge_table1({"table1": _tests(rows)}, None)
+    judgement = structural_judges.judge_table1({"table1": _tests(rows)}, None)
     # 4-24-4: both rejected in 2 of 2 (the paper: rejected); 4-24-24-4: in 1 of 2 (not): 3 of 4.
     assert judgement.verdict == rules.REPRODUCED
     assert "agrees with the paper's in 3 of 4" in judgement.lines[-1]
@@ -81,3 +81,83 @@ def test_reproduction_is_a_reserved_name():
     config = {"experiments": {"reproduction": {"graphs": ["input_separable"]}}}
     with pytest.raises(ConfigError, match="reserved"):
         load_study(config)
+
+
+def test_a_per_cell_verdict_falls_to_partly_when_the_pooled_counts_differ():
+    # 131/144 against 157/160: Fisher's two-sided p is 0.008, so the pooled counts differ;
+    # 291/368 against 298/368: p = 0.58, they agree.
+    assert rules.fisher_p((131, 144), (157, 160)) == pytest.approx(0.0081, abs=5e-4)
+    verdict, rule = rules.with_pooled(rules.REPRODUCED, (131, 144), (157, 160))
+    assert verdict == rules.PARTLY and "pooled test" in rule
+    verdict, rule = rules.with_pooled(rules.REPRODUCED, (291, 368), (298, 368))
+    assert verdict == rules.REPRODUCED and "per-cell rule" in rule
+    assert rules.with_pooled(rules.NOT_REPRODUCED, (1, 10), (9, 10))[0] == rules.NOT_REPRODUCED
+
+
+def _fig7_rates(cells):
+    return pd.DataFrame([{"graph": g, "depth": d, "trials": n, "successes": k,
+                          "ci_low": 0.0, "ci_high": 1.0} for g, d, k, n in cells])  # fmt: skip
+
+
+def test_fig7_prints_a_pooled_line_and_says_which_rule_gave_the_verdict():
+    # Every cell: 10/12 against the authors' 12/12 (Fisher p = 0.48, agree); pooled over six
+    # cells 60/72 against 72/72, p = 0.0001: differ.
+    cells = [(g, d, 10, 12) for g in ("reused", "separable_reused") for d in (1, 2, 3)]
+    ctx = rules.Context({(g, d): (12, 12) for g, d, _, _ in cells}, {}, None)
+    judgement = judges.judge_fig7({"fig7": _fig7_rates(cells)}, ctx)
+    assert judgement.verdict == rules.PARTLY
+    assert any(line.startswith("pooled over the 6 cells: ours 60/72") for line in judgement.lines)
+    assert judgement.lines[-1].startswith("verdict by the pooled test")
+
+
+def _fig10_rates(merged3, merged4):
+    rows = []
+    for prop in ("input_modules_match", "output_modules_match", "hidden_modules_match",
+                 "inputs_in_one_module"):  # fmt: skip
+        for overlap in (0, 3, 4):
+            for use in (1, 8):
+                if prop == "inputs_in_one_module":
+                    k = {3: merged3, 4: merged4}.get(overlap, 0)
+                else:
+                    k = 18 if overlap == 0 else 9
+                rows.append({"property": prop, "overlap": overlap, "use": use, "trials": 18,
+                             "successes": k})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_fig10_explains_overlap_four_by_its_merged_networks_from_the_csv():
+    # 7 and 15 merged networks of 18 a use: pooled over the two uses, 14/36 and 30/36.
+    judgement = judges.judge_fig10({"fig10": _fig10_rates(merged3=7, merged4=15)}, None)
+    assert "overlap 3 14/36" in judgement.evidence and "overlap 4 30/36" in judgement.evidence
+    assert "all input units in one module" in judgement.lines[-1]
+
+
+def test_table4_reads_the_authors_networks_table():
+    ours = pd.DataFrame([{"linkage": "average", "distance": "cosine", "criterion": c,
+                          "trials": 144, "successes": k, "rate": k / 144, "ci_low": 0.0,
+                          "ci_high": 1.0, "paper_rate": 0.99}
+                         for c, k in (("modularity", 131), ("silhouette", 131))])  # fmt: skip
+    theirs = ours.assign(trials=160, successes=157, rate=157 / 160, ci_low=0.95, ci_high=0.995)
+    ctx = rules.Context({}, {}, None, theirs)
+    judgement = judges.judge_table4({"table4": ours}, ctx)
+    assert "on the authors' networks, modularity: 157/160" in "\n".join(judgement.lines)
+    assert "inside the interval in 2 of 2 rows" in judgement.evidence
+
+
+def test_the_committed_report_is_the_one_its_script_makes():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "reproduction_report.py"),
+                             "--check"], capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_the_committed_authors_table4_is_the_one_its_script_makes():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "authors_table4.py"),
+                             "--check"], capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -81,6 +81,7 @@ def _reproduction(args: argparse.Namespace) -> int:
         authors_dir=args.authors_dir or paths.authors_networks_dir(),
         validation_trials=args.validation_trials,
         source=args.source,
+        authors_table4=args.authors_table4 or paths.authors_table4_csv(),
     )
     from neural_sculpting.reproduction.verdicts import base_verdict
 
@@ -180,6 +181,9 @@ def register(subparsers) -> None:
     parser.add_argument("--validation-trials", type=Path, help="the validation trials.csv")
     parser.add_argument("--authors-scores", type=Path, help="docs/authors_networks_scores.md")
     parser.add_argument("--authors-dir", type=Path, help="the authors' published networks")
+    parser.add_argument(
+        "--authors-table4", type=Path, help="docs/authors_table4.csv: Table 4 on their networks"
+    )
     parser.add_argument("--source", help="what the report says it was made from")
     parser.set_defaults(handler=_reproduction)
 

@@ -22,7 +22,7 @@ from neural_sculpting.figures.success_captions import (
     missing_note,
     write_caption,
 )
-from neural_sculpting.figures.trials_table import select_trials, with_param
+from neural_sculpting.figures.trials_table import layer_flag, select_trials, with_param
 from neural_sculpting.study.catalogue import OVERLAP_GRAPHS, OVERLAPS, USES
 
 OVERLAP_PANELS = (
@@ -30,6 +30,10 @@ OVERLAP_PANELS = (
     ("output_modules_match", "output sub-functions detected"),
     ("hidden_modules_match", "hidden units in output modules"),
 )
+# In the CSV, not drawn: all alive input units in one module. At overlap 4 every input is shared,
+# so that is the expected partition (a success of input_modules_match); at overlap 1-3 a failure.
+# The report reads it to tell the two apart.
+INPUTS_MERGED = "inputs_in_one_module"
 
 
 def fig10(table: pd.DataFrame, out_dir: Path, name: str = "fig10") -> pd.DataFrame:
@@ -39,8 +43,12 @@ def fig10(table: pd.DataFrame, out_dir: Path, name: str = "fig10") -> pd.DataFra
     rows = select_trials(table, OVERLAP_GRAPHS, "fig10", flags)
     rows = with_param(with_param(rows, "overlap", "fig10"), "use", "fig10")
     rows = rows.sort_values(["overlap", "use"], kind="stable")
+    rows = rows.assign(**{INPUTS_MERGED: layer_flag(rows, 0, lambda n: n == 1)})
     rates = pd.concat(
-        [success_rates(rows, flag, by=("overlap", "use")).assign(property=flag) for flag in flags],
+        [
+            success_rates(rows, flag, by=("overlap", "use")).assign(property=flag)
+            for flag in (*flags, INPUTS_MERGED)
+        ],
         ignore_index=True,
     )
     rates = rates[["property", *[c for c in rates.columns if c != "property"]]]
@@ -58,7 +66,9 @@ def fig10(table: pd.DataFrame, out_dir: Path, name: str = "fig10") -> pd.DataFra
             "one of the two sub-functions (hidden_modules_match).",
             "Cells: success rate over scored trials (colour and first line), successes/scored "
             "trials (second line) and, where any, untrainable trials counted apart (+N u); "
-            "grey: no trials. The CSV holds the 95% Wilson intervals.",
+            "grey: no trials. The CSV holds the 95% Wilson intervals, and one more property, not "
+            "drawn: all alive input units in one module (inputs_in_one_module), the expected "
+            "partition at overlap 4, where every input is shared, and a failure below it.",
             counts_note(rows, flags[0]) + missing_note(rows, OVERLAP_GRAPHS),
         ],
     )

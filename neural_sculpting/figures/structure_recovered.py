@@ -24,7 +24,7 @@ from neural_sculpting.figures.success_captions import (
     missing_note,
     write_caption,
 )
-from neural_sculpting.figures.trials_table import order_by, select_trials, with_param
+from neural_sculpting.figures.trials_table import layer_flag, order_by, select_trials, with_param
 from neural_sculpting.study.catalogue import HIERARCHY_GRAPHS, REUSE_GRAPHS, VALIDATION_GRAPHS
 
 # --- Fig. 7 ---------------------------------------------------------------------------------------
@@ -88,7 +88,13 @@ def _rates_by_use(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = with_param(select_trials(table, graphs, target, ["structure_match"]), "use", target)
     rows = order_by(rows, "use", sorted(rows["use"].unique()))
-    rates = success_rates(rows, "structure_match", by=("graph", "use", "depth"))
+    by = ("graph", "use", "depth")
+    rates = success_rates(rows, "structure_match", by=by)
+    # Beside the rate, not drawn: trials whose output units fall in two or more modules (the two
+    # output sub-functions told apart), which use drives whatever structure the depth expects.
+    split = rows.assign(outputs_split=layer_flag(rows, -1, lambda n: n >= 2))
+    split = success_rates(split, "outputs_split", by=by)[[*by, "successes"]]
+    rates = rates.merge(split.rename(columns={"successes": "outputs_split"}), on=list(by))
     return rows, rates
 
 
@@ -103,7 +109,8 @@ def _by_use(
     target: str, table: pd.DataFrame, out_dir: Path, name: str, graphs, title: str, ylabel: str,
     about: str,
 ) -> pd.DataFrame:  # fmt: skip
-    """Success rates of `graphs` by sub-function use, one series per depth (Figs. 8, 12b)."""
+    """Success rates of `graphs` by sub-function use, one series per depth (Figs. 8, 12b); the
+    CSV also counts the trials whose outputs fall in two or more modules (`outputs_split`)."""
     rows, rates = _rates_by_use(table, graphs, target)
     fig = bars_by_depth(
         rates, "graph", _use_labels(rates), title, ylabel, "times each output sub-function is used"

@@ -112,3 +112,24 @@ def order_by(rows: pd.DataFrame, column: str, order: Sequence) -> pd.DataFrame:
     return (
         rows.assign(_rank=rank).sort_values(["_rank", "depth"], kind="stable").drop(columns="_rank")
     )
+
+
+def modules_in_layer(rows: pd.DataFrame, layer: int) -> pd.Series:
+    """The number of detected modules among the alive units of one layer (0: the input layer,
+    -1: the output layer), from `modules_per_layer` ("2-3-1-1"); NaN where a trial has none (not
+    scored), or where the table lacks the column."""
+    if "modules_per_layer" not in rows.columns:
+        return pd.Series(np.nan, index=rows.index)
+
+    def count(value) -> float:
+        if not isinstance(value, str) or not value:
+            return np.nan
+        return float(value.split("-")[layer])
+
+    return rows["modules_per_layer"].map(count)
+
+
+def layer_flag(rows: pd.DataFrame, layer: int, holds) -> pd.Series:
+    """`holds(number of modules in the layer)` per trial: True, False or NaN (not scored)."""
+    counts = modules_in_layer(rows, layer)
+    return counts.map(lambda n: np.nan if math.isnan(n) else bool(holds(int(n)))).astype(object)

@@ -311,6 +311,12 @@ def authors_scores_md() -> Path:
     return package_data_root() / "docs" / "authors_networks_scores.md"
 
 
+def authors_table4_csv() -> Path:
+    """Table 4's clustering choices on the authors' published networks (a committed summary,
+    `scripts/authors_table4.py`)."""
+    return package_data_root() / "docs" / "authors_table4.csv"
+
+
 def authors_networks_dir() -> Path:
     """The authors' published networks, in the checkout's `../shared/reference/`."""
     return package_data_root().parent / "shared" / "reference" / "authors_networks"

@@ -39,7 +39,10 @@ def judge_all(figures_dir: Path, ctx: Context) -> list[tuple[Item, Judgement]]:
         else:
             judgement = item.judge({t: pd.read_csv(p) for t, p in paths.items()}, ctx)
         if base_verdict(judgement.verdict) in (NOT_REPRODUCED, PARTLY):
-            judgement.evidence = item.evidence or "unexplained"
+            # A judge that explains from the run's numbers speaks first; then the item's words.
+            judgement.evidence = judgement.evidence or item.evidence or "unexplained"
+        else:
+            judgement.evidence = ""
         results.append((item, judgement))
     return results
 
@@ -88,6 +91,7 @@ def write_report(
     authors_dir: Path | None = None,
     validation_trials: Path | None = None,
     source: str | None = None,
+    authors_table4: Path | None = None,
 ) -> list[tuple[Item, Judgement]]:
     """Judge every item from `figures_dir`'s CSVs; write out_dir/README.md, verdicts.csv and
     the figures it shows."""
@@ -95,10 +99,14 @@ def write_report(
     trials = None
     if validation_trials is not None and Path(validation_trials).is_file():
         trials = pd.read_csv(validation_trials)
+    table4 = None
+    if authors_table4 is not None and Path(authors_table4).is_file():
+        table4 = pd.read_csv(authors_table4)
     ctx = Context(
         read_authors_scores(authors_scores) if authors_scores else {},
         read_authors_density(authors_dir),
         trials,
+        table4,
     )
     results = judge_all(figures_dir, ctx)
     out_dir.mkdir(parents=True, exist_ok=True)

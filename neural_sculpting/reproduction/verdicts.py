@@ -34,6 +34,10 @@ RULES = (
     "trials, *not reproduced* otherwise.",
     "- An item whose numbers this project has not computed is *not run*; a figure that shows one "
     "example chosen by eye is judged on that example's own test, and says so.",
+    "- **Pooled counts.** Where a rate is judged cell by cell on a few seeds (Fig. 7, Tables 2-3), "
+    "one Fisher test on the counts summed over all cells is printed beside it: a verdict of "
+    "*reproduced* by the per-cell rule becomes *partly* when the pooled counts differ at 0.05, and "
+    "each such item says which rule gave its verdict.",
     "- With four seeds per cell the intervals are wide: n is given for every number.",
 )
 
@@ -60,6 +64,7 @@ class Context:
     authors_scores: dict[tuple[str, int], tuple[int, int]]  # (graph, depth) -> (successes, n)
     authors_density: dict[tuple[str, int], float]
     validation_trials: pd.DataFrame | None
+    authors_table4: pd.DataFrame | None = None  # Table 4's rows on the authors' networks
 
 
 # --- verdict helpers ------------------------------------------------------------------------------
@@ -80,6 +85,30 @@ def same_counts(ours: tuple[int, int], theirs: tuple[int, int]) -> bool:
 
     (k1, n1), (k2, n2) = ours, theirs
     return bool(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue >= 0.05)
+
+
+def fisher_p(ours: tuple[int, int], theirs: tuple[int, int]) -> float:
+    """Two-sided Fisher exact p of k1/n1 against k2/n2."""
+    from scipy.stats import fisher_exact
+
+    (k1, n1), (k2, n2) = ours, theirs
+    return float(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
+
+
+def pooled_line(what: str, ours: tuple[int, int], theirs: tuple[int, int], whose: str) -> str:
+    p = fisher_p(ours, theirs)
+    return (f"pooled over {what}: ours {fmt_rate(*ours)}, {whose} {fmt_rate(*theirs)}; Fisher "
+            f"p = {p:.2g} ({'agree' if p >= 0.05 else 'differ'})")  # fmt: skip
+
+
+def with_pooled(per_cell: str, ours: tuple[int, int], theirs: tuple[int, int]) -> tuple[str, str]:
+    """The verdict once the pooled counts are tested too, and the line saying which rule gave
+    it: a per-cell *reproduced* whose pooled counts differ (Fisher, 0.05) is *partly*."""
+    agree = fisher_p(ours, theirs) >= 0.05
+    if per_cell == REPRODUCED and not agree:
+        return PARTLY, "verdict by the pooled test: every cell agrees, but pooled the counts differ"
+    pooled_word = "agreeing" if agree else "differing too"
+    return per_cell, f"verdict by the per-cell rule, the pooled test {pooled_word}"
 
 
 def base_verdict(verdict: str) -> str:
