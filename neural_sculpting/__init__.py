@@ -2,7 +2,15 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["SculptResult", "sculpt"]
+__all__ = [
+    "Module",
+    "SculptResult",
+    "detect_modules",
+    "load_results",
+    "load_trial",
+    "sculpt",
+    "sculpt_model",
+]
 
 
 def __getattr__(name: str):

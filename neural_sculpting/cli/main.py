@@ -18,6 +18,7 @@ from neural_sculpting.cli import engine as engine_cli
 from neural_sculpting.cli import figures as figures_cli
 from neural_sculpting.cli import graphs as graphs_cli
 from neural_sculpting.cli import mnist as mnist_cli
+from neural_sculpting.cli import model as model_cli
 from neural_sculpting.cli import status as status_cli
 from neural_sculpting.cli import tables as tables_cli
 from neural_sculpting.foundations.errors import SculptError
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Each command group adds its subcommands, in the order `sculpt --help` lists them.
     for group in (graphs_cli, engine_cli, analysis_cli, tables_cli, figures_cli, mnist_cli,
-                  datasets_cli, status_cli):  # fmt: skip
+                  datasets_cli, model_cli, status_cli):  # fmt: skip
         group.register(subparsers)
     return parser
 

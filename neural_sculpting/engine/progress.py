@@ -57,3 +57,31 @@ class Progress:
         if self.tty and self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class ProgressBar:
+    """The same reports as a tqdm bar, which notebooks render: the stage's lanes finished out of
+    all, with the round and the running lanes' mean density beside it (the API's long calls)."""
+
+    def __init__(self, stage: str, total_lanes: int, enabled: bool = True) -> None:
+        self.total = total_lanes
+        self.rounds = 0
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total_lanes, desc=f"{stage} pruning", unit="lane", leave=True)
+
+    def update(self, running: int, density: float | None = None, force: bool = False) -> None:
+        if self.bar is None:
+            return
+        self.rounds += 1
+        self.bar.update(self.total - running - self.bar.n)
+        dens = "" if density is None else f", mean density {100 * density:.2f}%"
+        self.bar.set_postfix_str(f"round {self.rounds}{dens}")
+
+    def close(self, density: float | None = None) -> None:
+        if self.bar is None:
+            return
+        self.bar.update(self.total - self.bar.n)
+        self.bar.close()

@@ -31,9 +31,10 @@ import torch
 
 from neural_sculpting.engine.data import LaneData, TaskData, graph_data
 from neural_sculpting.engine.device import default_memory_budget
+from neural_sculpting.engine.imported import taken_in
 from neural_sculpting.engine.lane_groups import lane_groups, prune_in_groups, train_in_groups
 from neural_sculpting.engine.lanes import LaneMLP, arch_name
-from neural_sculpting.engine.progress import Progress
+from neural_sculpting.engine.progress import Progress, ProgressBar
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges
 from neural_sculpting.engine.pruning.schedule import LaneSchedule
 from neural_sculpting.engine.pruning.units import prune_units, unit_schedules
@@ -84,12 +85,14 @@ class Search:
         show_progress: bool = False,
         state_every_s: float = STATE_EVERY_S,
         memory_budget_bytes: float | None = None,
+        progress_bar: bool = False,
     ) -> None:
         if not trials:
             raise SearchError("no trial given")
         self.exp = exp
         self.device = torch.device(device)
         self.show_progress = show_progress
+        self.progress_bar = progress_bar  # a tqdm bar (the API) instead of log lines (the CLI)
         # Pruning state is saved after a round when this long has passed since the last save:
         # a kill loses at most that much work, and short rounds do not wait on the disk.
         self.state_every_s = state_every_s
@@ -141,7 +144,9 @@ class Search:
             groups, hook, progress_reporter(progress),
         )  # fmt: skip
 
-    def _progress(self, stage: str, lanes: int) -> Progress:
+    def _progress(self, stage: str, lanes: int) -> Progress | ProgressBar:
+        if self.progress_bar:
+            return ProgressBar(stage, lanes, enabled=self.show_progress)
         return Progress(stage, lanes, enabled=self.show_progress)
 
     def _load(self, run: TrialRun, stage: str) -> dict[str, Any] | None:
@@ -213,6 +218,10 @@ class Search:
             run.dense_accuracy = loaded["lanes"][0]["val_accuracy"]
 
         todo = self._reuse("dense", self.runs, allowed, restore)
+        imported = [r for r in todo if r.trial.imported is not None]
+        if imported:
+            self._take_in(imported)
+        todo = [r for r in todo if r.trial.imported is None]
         if todo:
             clock = StageClock()
             keys = [(r.trial.seed, "init") for r in todo]
@@ -239,6 +248,15 @@ class Search:
             run.threshold = self.exp.pruning.threshold_for(run.dense_accuracy)
             reached = run.dense_accuracy >= run.threshold
             run.trainable = reached or not self.exp.pruning.require_trainable_dense
+
+    def _take_in(self, runs: list[TrialRun]) -> None:
+        """Imported networks as the dense stage: evaluated on the validation data, not trained."""
+        for run in runs:
+            clock = StageClock()
+            model, lane = taken_in(run.trial.imported, self.widths, self._lane_data([run.task]))
+            run.dense, run.dense_accuracy = model, lane["val_accuracy"]
+            spent = clock.spent()
+            self._save(run, "dense", model, [lane | {"wall_s": spent[0]}], spent)
 
     # -- units --
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from neural_sculpting.study.hparams import PruningHparams, SearchHparams, TrainingHparams
 from neural_sculpting.study.trial import Trial
+
+if TYPE_CHECKING:
+    from neural_sculpting.engine.imported import ImportedNetwork
 
 
 @dataclass(frozen=True)
 class SearchTrial:
     """One (graph, seed); `out_dir` None keeps everything in memory. `pu`/`pe` override the
-    search's values for this trial (paper mode)."""
+    search's values for this trial (paper mode). `imported`: a trained network to start from
+    instead of training one (a researcher's own model; the seed then draws only the pruning's
+    training noise and data order)."""
 
     graph: str
     seed: int
     out_dir: Path | None = None
     pu: tuple[float, ...] | None = None
     pe: tuple[float, ...] | None = None
+    imported: ImportedNetwork | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ def stage_configs(
         "training": to_dict(exp.training),
         "accuracy_measure": exp.pruning.accuracy_measure,  # it picks the best epoch
     }
+    if trial.imported is not None:
+        # Recorded only for an imported network, so trained trials' files stay valid.
+        dense["imported_sha256"] = trial.imported.sha256
     pruning = to_dict(exp.pruning)
     # The walk's floor reaches edge pruning only, and is recorded only where it is set, so the
     # stage files made before it existed (the authors' rule, None) stay valid.
