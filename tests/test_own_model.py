@@ -227,3 +227,23 @@ def test_the_example_runs_and_finds_two_modules(tmp_path):
                           "-o", str(picture)], capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 modules" in run.stdout and picture.is_file()
+
+
+def test_a_description_scores_the_sculpted_model(trained, tmp_path):
+    # The README's two-block description: each block reads its two inputs, writes its outputs.
+    description = tmp_path / "two_blocks.yaml"
+    description.write_text(
+        "name: two_blocks\nkind: dataset\ninputs: 4\n"
+        "input_groups:\n  a: {range: [0, 1]}\n  b: {indices: [2, 3]}\n"
+        "outputs: [a_xor, a_xnor, b_xor, b_xnor]\n"
+        "subfunctions:\n  block_a: {reads: [a], writes: [a_xor, a_xnor]}\n"
+        "  block_b: {reads: [b], writes: [b_xor, b_xnor]}\n"
+    )
+    x, y = two_blocks()
+    result = ns.sculpt_model(trained, (x, y, x, y), description=description, **GRID, **RETRAIN,
+                             progress=False)  # fmt: skip
+    assert result.structure_match is True
+    assert {(m.inputs, m.outputs) for m in result.modules} == {
+        (("a",), ("a_xor", "a_xnor")),
+        (("b",), ("b_xor", "b_xnor")),
+    }
