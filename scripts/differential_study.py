@@ -167,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         "decision rule, stated before the runs); how the runs were made and what they show: "
         "[RUN.md](RUN.md).",
         "",
+        "Two later measurements: [grid.md](grid.md), the authors' code run over the full 14 x 5 "
+        "grid (their notebooks' selection) on eight three-hidden-layer trials against our grid "
+        "mode on the same trials, and [depth3_seeds.md](depth3_seeds.md), our grid mode with "
+        "twelve seeds per cell; how both were run and what they show: [RUN.md](RUN.md), section "
+        '"Grid mode".',
+        "",
         "## Verdict",
         "",
         *lines,
