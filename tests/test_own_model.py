@@ -173,7 +173,7 @@ def test_the_cli_sculpts_a_torchscript_file_and_refuses_a_conv_model(trained, tm
 
 
 def test_a_saved_state_dict_is_taken_in_as_the_same_network(trained, tmp_path):
-    from neural_sculpting.engine.imported import from_module, load_model_file
+    from neural_sculpting.tasks.model_file import from_module, load_model_file
 
     path = tmp_path / "state.pt"
     torch.save(trained.state_dict(), path)
@@ -247,3 +247,24 @@ def test_a_description_scores_the_sculpted_model(trained, tmp_path):
         (("a",), ("a_xor", "a_xnor")),
         (("b",), ("b_xor", "b_xnor")),
     }
+
+
+def test_a_model_experiment_takes_its_architecture_from_the_model(trained, tmp_path):
+    from neural_sculpting.study.experiments import ConfigError, load_study
+    from neural_sculpting.study.trial import Trial
+
+    data = _dataset_file(tmp_path)
+    torch.save(trained.state_dict(), tmp_path / "model.pt")
+    spec = {"task": "dataset", "data": str(data), "model": str(tmp_path / "model.pt"),
+            "seeds": [0, 1]}  # fmt: skip
+    (experiment,) = load_study({"experiments": {"mine": spec}}).values()
+    assert [t.hidden for t in experiment.trials] == [(24,), (24,)]
+    trial = experiment.trials[0]
+    assert Trial.from_json(trial.to_json()) == trial  # the model travels with the trial
+    # A trial without a model keeps the JSON it had before models existed.
+    plain = load_study({"experiments": {"x": {"task": "dataset", "data": str(data)}}})
+    assert '"model"' not in plain["x"].trials[0].to_json()
+    with pytest.raises(ConfigError, match=r"experiments\.mine\.widths: an experiment with a model"):
+        load_study({"experiments": {"mine": {**spec, "widths": [8]}}})
+    with pytest.raises(ConfigError, match=r"experiments\.b\.model: applies to task dataset only"):
+        load_study({"experiments": {"b": {"graphs": ["reused"], "model": "m.pt"}}})

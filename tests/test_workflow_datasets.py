@@ -85,3 +85,64 @@ def test_a_bad_dataset_file_stops_the_workflow_with_one_line(tmp_path):
         "config: experiments.mine.data: bad.npz: not an .npz file (numpy.savez writes one)"
     ]
     assert not (tmp_path / "results").exists()
+
+
+def _trained_blocks_model(path: Path) -> None:
+    """A 4-24-4 network trained on the two-block table with plain PyTorch, saved as a
+    state_dict (the workflow's `model:`)."""
+    import itertools
+
+    import numpy as np
+    import torch
+    from torch import nn
+
+    x = np.array(list(itertools.product([0, 1], repeat=4)), dtype=np.float32)
+    a, b = x[:, 0] != x[:, 1], x[:, 2] != x[:, 3]
+    xs = torch.from_numpy(x)
+    ys = torch.from_numpy(np.stack([a, ~a, b, ~b], axis=1).astype(np.float32))
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 24), nn.ReLU(), nn.Linear(24, 4))
+    optimiser = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(300):
+        optimiser.zero_grad()
+        nn.functional.binary_cross_entropy_with_logits(model(xs), ys).backward()
+        optimiser.step()
+    torch.save(model.state_dict(), path)
+
+
+def test_a_model_of_your_own_is_sculpted_by_the_workflow(tmp_path):
+    data, description = write_blocks(tmp_path)
+    _trained_blocks_model(tmp_path / "blocks_model.pt")
+    settings = {k: v for k, v in BLOCKS_SETTINGS.items() if k not in ("widths", "depths")}
+    settings |= {"train": {"lr": 0.1, "batch_size": 8, "epochs": 30}, "pu": [30, 50, 70],
+                 "pe": [1.0, 2.5]}  # fmt: skip
+    mine = {"task": "dataset", "data": data.name, "description": description.name,
+            "model": "blocks_model.pt", **settings}  # fmt: skip
+    (tmp_path / "model.json").write_text(json.dumps({"experiments": {"mine": mine}}))
+    result = run_snakemake(
+        tmp_path, "all_datasets", "--cores", "1", "--configfile", str(tmp_path / "model.json")
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (row,) = rows_of(tmp_path, "mine")
+    assert row["arch"] == "4-24-4"  # the model's
+    assert row["structure_match"] == "True" and row["modules_found"] == "block_a;block_b"
+    dense = json.loads(next((tmp_path / "results" / "trials").rglob("dense.json")).read_text())
+    assert dense["lanes"][0]["imported"] is True and "imported_sha256" in dense["config"]
+
+    # A model that does not fit the data stops the run in one line, before any job.
+    import torch
+    from torch import nn
+
+    torch.save(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 4)).state_dict(),
+               tmp_path / "wide.pt")  # fmt: skip
+    mine["model"] = "wide.pt"
+    (tmp_path / "wide.json").write_text(json.dumps({"experiments": {"wider": mine}}))
+    result = run_snakemake(
+        tmp_path, "all_datasets", "--cores", "1", "--configfile", str(tmp_path / "wide.json")
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "profile" not in line]
+    assert lines == [
+        "config: experiments.wider.model: the model takes 5 inputs, the data has 4 input columns"
+    ]
+    assert not (tmp_path / "results" / "wider").exists()

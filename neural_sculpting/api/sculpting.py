@@ -152,7 +152,7 @@ def sculpt_model(
     `epochs` are given. Anything else in the model (a Conv layer, normalisation, dropout, NaN
     weights, widths that are not the data's) is refused with a `SculptError` naming it, before
     anything is written."""
-    from neural_sculpting.engine.imported import from_module, load_model_file
+    from neural_sculpting.tasks.model_file import from_module, load_model_file
 
     network = load_model_file(Path(model)) if isinstance(model, str | Path) else None
     if network is None:
@@ -189,8 +189,8 @@ def detect_modules(
     expected structure). The model as for `sculpt_model`."""
     from neural_sculpting.analysis.module_detection import detect_modules as detect
     from neural_sculpting.analysis.scoring import score_modules
-    from neural_sculpting.engine.imported import from_module, load_model_file
     from neural_sculpting.tasks.catalog import dataset_task, expected_structure
+    from neural_sculpting.tasks.model_file import from_module, load_model_file
 
     network = load_model_file(Path(model)) if isinstance(model, str | Path) else from_module(model)
     widths = network.widths

@@ -203,7 +203,12 @@ def _from_trial(args: argparse.Namespace):
         data = _file_data(dataset.path, trials[0].graph, dataset.class_groups)
     elif dataset is not None:
         data = _mnist_data(dataset.path)
-    runs = [SearchTrial(t.graph, t.seed, paths.trial_dir(t.key)) for t in trials]
+    imported = None
+    if trials[0].data_file is not None and trials[0].data_file.model is not None:
+        from neural_sculpting.tasks.model_file import load_model_file
+
+        imported = load_model_file(Path(trials[0].data_file.model))
+    runs = [SearchTrial(t.graph, t.seed, paths.trial_dir(t.key), imported=imported) for t in trials]
     return runs, settings.pop(), data
 
 

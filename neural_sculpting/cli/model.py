@@ -49,7 +49,6 @@ def _sculpt_model(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis.trial import write_analysis
     from neural_sculpting.engine.data import dataset_data
     from neural_sculpting.engine.device import torch_threads
-    from neural_sculpting.engine.imported import load_model_file
     from neural_sculpting.engine.search import Search
     from neural_sculpting.engine.settings import SearchSettings, SearchTrial
     from neural_sculpting.figures.trial_drawing import draw_trial
@@ -57,6 +56,7 @@ def _sculpt_model(args: argparse.Namespace) -> int:
     from neural_sculpting.tasks.catalog import dataset_task
     from neural_sculpting.tasks.dataset_file import load_dataset_file
     from neural_sculpting.tasks.dataset_task import task_name_of_file
+    from neural_sculpting.tasks.model_file import load_model_file
 
     # Everything is checked before the first file is written.
     network = load_model_file(args.model)

@@ -10,7 +10,7 @@ from neural_sculpting.study.hparams import PruningHparams, SearchHparams, Traini
 from neural_sculpting.study.trial import Trial
 
 if TYPE_CHECKING:
-    from neural_sculpting.engine.imported import ImportedNetwork
+    from neural_sculpting.tasks.model_file import ImportedNetwork
 
 
 @dataclass(frozen=True)

@@ -197,9 +197,15 @@ def _check_task_keys(spec: Mapping[str, Any], task: str, where: str) -> None:
         raise ConfigError(
             f"config: {where}: 'data' (the dataset file) is required for task dataset"
         )
-    for key in ("data", "description"):
+    for key in ("data", "description", "model"):
         if task != TaskKind.DATASET and key in spec:
             raise ConfigError(f"config: {where}.{key}: applies to task dataset only")
+    for key in ("widths", "depths", "archs"):
+        if "model" in spec and key in spec:
+            raise ConfigError(
+                f"config: {where}.{key}: an experiment with a model takes its architecture from "
+                "the model"
+            )
     if task in ("boolean", "dataset"):
         for key in ("split", "composites_per_pair", "mnist_root"):
             if key in spec:
@@ -233,10 +239,12 @@ def _description_path(value: str, where: str) -> Path:
         raise ConfigError(f"config: {where}.description: {exc}") from None
 
 
-def _dataset(spec: Mapping[str, Any], where: str) -> tuple[DatasetTask, DataFileSpec]:
+def _dataset(
+    spec: Mapping[str, Any], where: str
+) -> tuple[DatasetTask, DataFileSpec, tuple[int, ...] | None]:
     """A dataset experiment's task and file, checked now (one line naming the key): the file's
-    arrays, the description, and that the two fit. A file the workflow builds is not there yet:
-    its description gives its sizes."""
+    arrays, the description, and that the two fit; and its model's hidden widths, where it has a
+    model. A file the workflow builds is not there yet: its description gives its sizes."""
     description = None
     if "description" in spec:
         description = _description_path(spec["description"], f"{where}")
@@ -270,8 +278,25 @@ def _dataset(spec: Mapping[str, Any], where: str) -> tuple[DatasetTask, DataFile
             "MNIST task's (rename the file or the description)"
         )
     groups = task.class_groups or file_groups
-    spec_file = DataFileSpec(data, None if description is None else str(description), groups)
-    return task, spec_file
+    model, hidden = None, None
+    if "model" in spec:
+        model, hidden = str(spec["model"]), _model_hidden(spec["model"], where, n_inputs, n_outputs)
+    spec_file = DataFileSpec(data, None if description is None else str(description), groups, model)
+    return task, spec_file, hidden
+
+
+def _model_hidden(path: str, where: str, n_inputs: int, n_outputs: int) -> tuple[int, ...]:
+    """An experiment's trained model, read and checked now (its layers, its weights, its widths
+    against the data), so that a model the engine cannot take in stops the run in one line;
+    returns its hidden widths, the experiment's architecture."""
+    from neural_sculpting.tasks.model_file import ModelError, load_model_file
+
+    try:
+        network = load_model_file(Path(path))
+        network.check_widths(n_inputs, n_outputs)
+    except ModelError as exc:
+        raise ConfigError(f"config: {where}.model: {exc}") from None
+    return network.hidden
 
 
 def _sweep_points(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -316,7 +341,7 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
     _check_sweep_selectors(spec, where)
     data_file = None
     if task == TaskKind.DATASET:
-        dataset, data_file = _dataset(spec, where)
+        dataset, data_file, model_hidden = _dataset(spec, where)
         graphs, loaded = [dataset.name], {dataset.name: dataset}
         measure = spec.get("accuracy_measure", defaults.pruning.accuracy_measure)
         if measure == "per_digit" and not data_file.class_groups:
@@ -326,7 +351,9 @@ def expand_experiment(name: str, spec: Mapping[str, Any]) -> Experiment:
             )
     else:
         graphs = spec["graphs"] if task == TaskKind.BOOLEAN else [task]
-    if "archs" in spec:
+    if data_file is not None and data_file.model is not None:
+        hiddens = [model_hidden]
+    elif "archs" in spec:
         hiddens = [tuple(a) for a in spec["archs"]]
     else:
         widths, depths = spec.get("widths", defaults.widths), spec.get("depths", defaults.depths)

@@ -54,11 +54,14 @@ class DatasetSpec:
 class DataFileSpec:
     """A dataset task's file (`tasks/dataset_file.py`) and the description of its structure
     (`tasks/dataset_task.py`), None when nothing is known of it: its trials are not scored.
-    `class_groups` are the one-hot output slices the per-class accuracy counts."""
+    `class_groups` are the one-hot output slices the per-class accuracy counts. `model`: a
+    trained model's file (`tasks/model_file.py`) the search starts from instead of training
+    one (an experiment with `model:`)."""
 
     path: str
     description: str | None = None
     class_groups: tuple[tuple[int, int], ...] = ()
+    model: str | None = None
 
     @property
     def scored(self) -> bool:
@@ -126,6 +129,8 @@ class Trial:
             # The file by its path: a changed file keeps its folder, and its stage records
             # (which hold its SHA-256) make the search redo what it changes.
             fields["data"] = self.data_file.path
+            if self.data_file.model is not None:  # likewise the model's (imported_sha256)
+                fields["model"] = self.data_file.model
         digest = hashlib.blake2b(json.dumps(fields, sort_keys=True).encode(), digest_size=4)
         return f"{s.mode.replace('_', '-')}-{digest.hexdigest()}"
 
@@ -157,6 +162,8 @@ class Trial:
         }
         if self.data_file is not None:
             data["data_file"] = to_dict(self.data_file)
+            if self.data_file.model is None:  # jobs of trials without a model keep their text
+                del data["data_file"]["model"]
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -191,7 +198,10 @@ def _data_file(data: Any) -> DataFileSpec | None:
     if data is None:
         return None
     groups = tuple((int(a), int(b)) for a, b in data.get("class_groups", ()))
-    return DataFileSpec(str(data["path"]), data.get("description"), groups)
+    model = data.get("model")
+    return DataFileSpec(
+        str(data["path"]), data.get("description"), groups, None if model is None else str(model)
+    )
 
 
 def trials_to_json(trials: Sequence[Trial]) -> str:

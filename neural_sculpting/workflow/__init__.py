@@ -121,7 +121,8 @@ class Plan:
         first = cell.trials[0]
         if cell.analysis is None:
             if first.data_file is not None:
-                return [first.data_file.path]
+                model = first.data_file.model
+                return [first.data_file.path, *([model] if model is not None else [])]
             return [str(paths.graph_file(first.graph))]
         selections = [
             str(path(t.key))
