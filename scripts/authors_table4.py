@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
+from neural_sculpting.analysis.module_detection import detect_modules
 from neural_sculpting.analysis.scoring import score_modules
 from neural_sculpting.figures.clustering_choices import CHOICES, choice_rates
-from neural_sculpting.tasks.function_graph import load_graph
-from neural_sculpting.tasks.hierarchy import task_hierarchy
+from neural_sculpting.reproduction.authors import authors_networks
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORS = ROOT.parent / "shared" / "reference" / "authors_networks"
@@ -34,23 +31,13 @@ TASKS = ("input_separable", "reused", "separable_reused", "non_modular")
 
 def outcomes(authors_dir: Path) -> pd.DataFrame:
     rows = []
-    for task in TASKS:
-        graph = load_graph(task)
-        for trial in json.loads((authors_dir / f"{task}.json").read_text()):
-            depth = len(trial["arch"]) - 2
-            masks = [np.array(m) for m in trial["masks"]]
-            expected = task_hierarchy(graph, depth)
-            stored = trial["detection_settings"]
-            # The authors store the modularity threshold as 0.2 for the rule "M > -0.2".
-            settings = DetectionSettings(
-                -stored["mm_threshold"], stored["cluster_merging_threshold"]
-            )
-            for choice in CHOICES:
-                labels = detect_modules(masks, settings, choice).module_labels
-                match = score_modules(masks, labels, expected).structure_match
-                rows.append({"graph": task, "depth": depth, "linkage": choice.linkage,
-                             "distance": choice.distance, "criterion": choice.criterion,
-                             "structure_match": bool(match)})  # fmt: skip
+    for net in authors_networks(authors_dir, TASKS):
+        for choice in CHOICES:
+            labels = detect_modules(net.masks, net.settings, choice).module_labels
+            match = score_modules(net.masks, labels, net.expected).structure_match
+            rows.append({"graph": net.task, "depth": net.depth, "linkage": choice.linkage,
+                         "distance": choice.distance, "criterion": choice.criterion,
+                         "structure_match": bool(match)})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -16,13 +16,15 @@ and depth3_seeds.csv (the trials).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from neural_sculpting.analysis.module_detection import detect_modules
+from neural_sculpting.analysis.scoring import score_modules
 from neural_sculpting.figures.rates import wilson_interval
+from neural_sculpting.reproduction.authors import authors_networks
 from neural_sculpting.reproduction.verdicts import fisher_p, fmt_rate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,27 +38,14 @@ COLUMNS = ("graph", "arch", "seed", "pu", "pe", "density", "structure_match", "m
 def stored_counts() -> pd.DataFrame:
     """The authors' published networks at three hidden layers, scored by our rule (the flag is
     in docs/authors_networks_scores.md per cell; here per network, from the same files)."""
-    import numpy as np
-
-    from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
-    from neural_sculpting.analysis.scoring import score_modules
-    from neural_sculpting.tasks.function_graph import load_graph
-    from neural_sculpting.tasks.hierarchy import task_hierarchy
-
     rows = []
-    for task in TASKS:
-        graph = load_graph(task)
-        for trial in json.loads((STORED / f"{task}.json").read_text()):
-            if len(trial["arch"]) != 5:
-                continue
-            masks = [np.array(m) for m in trial["masks"]]
-            stored = trial["detection_settings"]
-            settings = DetectionSettings(-stored["mm_threshold"],
-                                         stored["cluster_merging_threshold"])  # fmt: skip
-            labels = detect_modules(masks, settings).module_labels
-            match = score_modules(masks, labels, task_hierarchy(graph, 3)).structure_match
-            rows.append({"graph": task, "arch": "-".join(map(str, trial["arch"])),
-                         "structure_match": bool(match), "density": trial["density"]})  # fmt: skip
+    for net in authors_networks(STORED, TASKS):
+        if net.depth != 3:
+            continue
+        labels = detect_modules(net.masks, net.settings).module_labels
+        match = score_modules(net.masks, labels, net.expected).structure_match
+        rows.append({"graph": net.task, "arch": net.arch, "structure_match": bool(match),
+                     "density": net.density})  # fmt: skip
     return pd.DataFrame(rows)
 
 

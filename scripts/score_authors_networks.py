@@ -11,17 +11,13 @@ them, and the authors' by-eye criterion as summarised beside their data.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
-from neural_sculpting.analysis.module_detection import DetectionSettings, detect_modules
+from neural_sculpting.analysis.module_detection import detect_modules
 from neural_sculpting.analysis.scoring import score_modules
-from neural_sculpting.tasks.function_graph import load_graph
-from neural_sculpting.tasks.hierarchy import task_hierarchy
+from neural_sculpting.reproduction.authors import authors_networks
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORS = ROOT.parent / "shared" / "reference" / "authors_networks"
@@ -39,26 +35,17 @@ BY_EYE = {
 
 def score_all(authors_dir: Path) -> dict:
     counts: dict = defaultdict(lambda: defaultdict(int))
-    for task in TASKS:
-        graph = load_graph(task)
-        for trial in json.loads((authors_dir / f"{task}.json").read_text()):
-            depth = len(trial["arch"]) - 2
-            masks = [np.array(m) for m in trial["masks"]]
-            expected = task_hierarchy(graph, depth)
-            stored = trial["detection_settings"]
-            # The authors store the modularity threshold as 0.2 for the rule "M > -0.2".
-            settings = DetectionSettings(
-                -stored["mm_threshold"], stored["cluster_merging_threshold"]
-            )
-            ours = score_modules(masks, detect_modules(masks, settings).module_labels, expected)
-            theirs = score_modules(
-                masks, trial["authors_detection"]["module_labels_per_layer"], expected
-            )
-            cell = counts[task, depth]
-            cell["trials"] += 1
-            for flag in FLAGS:
-                cell[flag] += bool(getattr(ours, flag))
-            cell["authors_labels_structure"] += bool(theirs.structure_match)
+    for net in authors_networks(authors_dir, TASKS):
+        labels = detect_modules(net.masks, net.settings).module_labels
+        ours = score_modules(net.masks, labels, net.expected)
+        theirs = score_modules(
+            net.masks, net.record["authors_detection"]["module_labels_per_layer"], net.expected
+        )
+        cell = counts[net.task, net.depth]
+        cell["trials"] += 1
+        for flag in FLAGS:
+            cell[flag] += bool(getattr(ours, flag))
+        cell["authors_labels_structure"] += bool(theirs.structure_match)
     return counts
 
 

@@ -13,6 +13,7 @@ that do not match the data.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from collections.abc import Mapping
@@ -45,7 +46,7 @@ class ImportedNetwork:
     def hidden(self) -> tuple[int, ...]:
         return self.widths[1:-1]
 
-    @property
+    @functools.cached_property  # read by every stage config of every trial that takes it in
     def sha256(self) -> str:
         digest = hashlib.sha256()
         for array in (*self.weights, *self.biases):
