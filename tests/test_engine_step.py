@@ -1,4 +1,5 @@
-"""The written-out training step (engine/step.py) against autograd and torch.optim.Adam, bitwise."""
+"""The written-out training step (engine/step.py) against autograd and torch.optim.Adam (its fused
+kernel), bitwise."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from neural_sculpting.engine import data as data_module
 from neural_sculpting.engine.adam import FLOAT32_MIN_NORMAL, LaneAdam, sqrt_floor
 from neural_sculpting.engine.data import LaneData, boolean_data
 from neural_sculpting.engine.lanes import LaneMLP
-from neural_sculpting.engine.step import LaneProgram
+from neural_sculpting.engine.step import FUSED_CHUNK, LaneProgram
 
 
 def masked_model(widths: tuple[int, ...], lanes: int, seed: int = 0) -> LaneMLP:
@@ -23,18 +24,30 @@ def masked_model(widths: tuple[int, ...], lanes: int, seed: int = 0) -> LaneMLP:
 
 
 def autograd_steps(model: LaneMLP, batches, lr: float, weight_decay: float) -> None:
-    """The textbook step: autograd through the lanes, torch's own Adam, then the masks."""
-    params = [p.requires_grad_() for p in model.parameters()]
-    adam = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, foreach=True)
+    """The textbook step: autograd through the lanes, torch's own fused Adam on one flat
+    parameter (zero-padded to whole vector bodies, as the engine's buffer is), then the masks."""
+    tensors = model.parameters()
+    sizes = [t.numel() for t in tensors]
+    flat = torch.zeros(-(-sum(sizes) // FUSED_CHUNK) * FUSED_CHUNK)
+    flat[: sum(sizes)] = torch.cat([t.reshape(-1) for t in tensors])
+    flat.requires_grad_()
+    adam = torch.optim.Adam([flat], lr=lr, weight_decay=weight_decay, fused=True)
+    mask = torch.ones_like(flat)
+    mask[: sum(sizes)] = torch.cat([m.reshape(-1) for m in model.masks()])
     for x, y in batches:
-        logits, _ = model.forward(x)
+        views = [v.view(t.shape) for v, t in zip(flat[: sum(sizes)].split(sizes), tensors)]
+        n = len(model.weights)
+        lanes = LaneMLP(model.widths, views[:n], views[n:], model.weight_masks, model.bias_masks)
+        logits, _ = lanes.forward(x)
         loss = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
         adam.zero_grad()
         loss.mean(dim=(1, 2)).sum().backward()
         adam.step()
         with torch.no_grad():
-            for p, m in zip(params, model.masks(), strict=True):
-                p.mul_(m)
+            flat.mul_(mask)
+    with torch.no_grad():
+        for t, v in zip(tensors, flat[: sum(sizes)].split(sizes), strict=True):
+            t.copy_(v.view(t.shape))
 
 
 @pytest.mark.parametrize(

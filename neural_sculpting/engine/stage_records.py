@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # The version of the engine's rules, recorded in every stage's config: bump it with any change
 # that alters a result (training, pruning, selection), so that earlier stage files are recomputed.
-RULES_VERSION = 3  # 3: the authors' p_min stop rule and best-epoch rule
+RULES_VERSION = 4  # 3: the authors' p_min stop rule and best-epoch rule; 4: compaction, fused Adam
 
 
 def task_sha256(graph: str) -> str | None:

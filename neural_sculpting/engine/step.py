@@ -18,22 +18,45 @@ from __future__ import annotations
 
 import torch
 
-from neural_sculpting.engine.adam import LaneAdam
+from neural_sculpting.engine.adam import FusedAdam
 from neural_sculpting.engine.lanes import LaneMLP
+
+# Elements per vector body of the fused Adam kernel, with room for any unrolling (AVX-512: 16).
+FUSED_CHUNK = 64
 
 
 class LaneProgram:
     """The training state of a lane group: `model` is a `LaneMLP` whose tensors are views into
     the flat buffers (`flat`, `mask`), trained in place by `step`."""
 
-    def __init__(self, model: LaneMLP, lr: float, weight_decay: float) -> None:
+    def __init__(
+        self,
+        model: LaneMLP,
+        lr: float,
+        weight_decay: float,
+        tail: torch.Tensor | None = None,
+        tail_lanes: torch.Tensor | None = None,
+    ) -> None:
         tensors = model.parameters()
         sizes = [t.numel() for t in tensors]
         device = model.device
-        self.flat = torch.empty(sum(sizes), device=device)
-        self.mask = torch.empty_like(self.flat)
+        n_tail = 0 if tail is None else tail.numel()
+        n_used = sum(sizes) + n_tail
+        # Zeros to a whole number of `FUSED_CHUNK`s: the fused Adam kernel computes the last few
+        # elements of a buffer in scalar code, which rounds differently, so every element must
+        # sit in its vector body wherever the buffer ends (or a lane's numbers would depend on
+        # how many lanes share the buffer).
+        self.flat = torch.zeros(-(-n_used // FUSED_CHUNK) * FUSED_CHUNK, device=device)
+        self.mask = torch.ones_like(self.flat)
         self.grad = torch.zeros_like(self.flat)
         self.n_layers = len(model.weights)
+        # Parameters outside the model (`compaction.py`'s loose ones): trained with a zero
+        # gradient and no mask, so only weight decay moves them; `tail_lanes` names their lanes.
+        self.tail = self.flat[sum(sizes) : n_used]
+        if tail is not None:
+            self.tail.copy_(tail)
+        self._tail_lanes = tail_lanes
+        self._tail_at = sum(sizes)
 
         def views(buf: torch.Tensor, fill: list[torch.Tensor] | None) -> list[torch.Tensor]:
             out, start = [], 0
@@ -50,7 +73,7 @@ class LaneProgram:
         self.grads = views(self.grad, None)
         n = self.n_layers
         self.model = LaneMLP(model.widths, params[:n], params[n:], masks[:n], masks[n:])
-        self.adam = LaneAdam([self.flat], lr=lr, weight_decay=weight_decay)
+        self.adam = FusedAdam(self.flat, lr=lr, weight_decay=weight_decay)
         self._sizes = sizes
         # Views made once (the buffers never move): W^T for the forward, b as [L, 1, out].
         self._weights_t = [w.transpose(1, 2) for w in self.model.weights]
@@ -58,9 +81,9 @@ class LaneProgram:
 
     def _blocks(self, buf: torch.Tensor) -> list[torch.Tensor]:
         """`buf` (shaped like `flat`) cut into the model's tensors."""
+        blocks = buf[: sum(self._sizes)].split(self._sizes)
         return [
-            block.view(t.shape)
-            for block, t in zip(buf.split(self._sizes), self.model.parameters(), strict=True)
+            block.view(t.shape) for block, t in zip(blocks, self.model.parameters(), strict=True)
         ]
 
     @torch.no_grad()
@@ -68,12 +91,16 @@ class LaneProgram:
         """Copy the current parameters of the lanes flagged in `lanes` [L] into `kept`."""
         for saved, p in zip(self._blocks(kept), self.model.parameters(), strict=True):
             saved.copy_(torch.where(lanes.view((-1,) + (1,) * (p.dim() - 1)), p, saved))
+        if self.tail.numel():
+            saved = kept[self._tail_at : self._tail_at + self.tail.numel()]
+            saved.copy_(torch.where(lanes[self._tail_lanes], self.tail, saved))
 
     @torch.no_grad()
     def restore(self, kept: torch.Tensor, model: LaneMLP) -> None:
-        """Write `kept` (shaped like `flat`) into `model`'s own parameter tensors."""
+        """Write `kept` (shaped like `flat`) into `model`'s own parameter tensors and `tail`."""
         for p, saved in zip(model.parameters(), self._blocks(kept), strict=True):
             p.copy_(saved)
+        self.tail.copy_(kept[self._tail_at : self._tail_at + self.tail.numel()])
 
     @torch.no_grad()
     def step(self, x: torch.Tensor, y: torch.Tensor) -> None:
@@ -96,5 +123,5 @@ class LaneProgram:
             torch.sum(g, dim=1, out=self.grads[n + k])
             if k > 0:
                 g = torch.ops.aten.threshold_backward(torch.bmm(g, weights[k]), a, 0)
-        self.adam.step([self.grad])
+        self.adam.step(self.grad)
         self.flat.mul_(self.mask)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from neural_sculpting.engine.compaction import COMPACT_MIN_WEIGHTS, compact_groups
 from neural_sculpting.engine.data import LaneData, TaskData
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.seeding import KeyPart
@@ -124,16 +125,80 @@ def train_lanes(
     hp: TrainingHparams,
     keys: Sequence[tuple[KeyPart, ...]],
     on_epoch: Callable[[int, Evaluation], None] | None = None,
+    compact: bool = True,
 ) -> Evaluation:
     """Train every lane for `hp.epochs` epochs in place; leave each at its best epoch.
 
     Lane i's epoch e draws its shuffle and noise from keys[i] + (e,), so a run of E epochs is the
     first E epochs of any longer one. Returns the kept epochs' validation accuracy (by the data's
-    measure), loss and both measures; `on_epoch(e, evaluation)` sees each epoch's own.
+    measure), loss and both measures; `on_epoch(e, evaluation)` sees each epoch's own (all lanes
+    then train as one program). With `compact`, lanes of a network of at least
+    `COMPACT_MIN_WEIGHTS` weights train without their dead units (`compaction.py`), grouped by
+    their packed widths.
     """
     if len(keys) != model.n_lanes or data.n_lanes != model.n_lanes:
         raise ValueError("one key and one data lane per model lane are needed")
-    program = LaneProgram(model, lr=hp.lr, weight_decay=hp.weight_decay)
+    if on_epoch is not None or not compact or model.n_weights < COMPACT_MIN_WEIGHTS:
+        return _train(model, data, hp, keys, on_epoch)
+    groups = compact_groups(model)
+    if len(groups) == 1 and groups[0].widths == model.widths:
+        return _train(model, data, hp, keys)
+    parts: list[tuple[torch.Tensor, Evaluation]] = []
+    for group in groups:
+        lanes = group.lanes.tolist()
+        sub_keys = [keys[i] for i in lanes]
+        if group.widths == model.widths:  # nothing to drop: the lanes as they are laid out
+            part = model.select(lanes)
+            parts.append((group.lanes, _train(part, data.select(lanes), hp, sub_keys)))
+            model.put(lanes, part)
+            continue
+        packed = group.gather(model)
+        loose = group.loose(model)
+        params = model.parameters()
+        tail = torch.cat([p.reshape(-1)[i] for p, i in zip(params, loose, strict=True)])
+        position = torch.full((model.n_lanes,), -1, dtype=torch.long, device=model.device)
+        position[group.lanes] = torch.arange(len(lanes), device=model.device)
+        tail_lanes = torch.cat(
+            [position[i // p[0].numel()] for p, i in zip(params, loose, strict=True)]
+        )
+        ev = _train(packed, data.select(lanes), hp, sub_keys, tail=tail, tail_lanes=tail_lanes)
+        parts.append((group.lanes, ev))
+        group.scatter(packed, model)
+        for p, i, values in zip(params, loose, tail.split([i.numel() for i in loose]), strict=True):
+            p.view(-1)[i] = values
+    return _gathered(parts, model.n_lanes)
+
+
+def _gathered(parts: list[tuple[torch.Tensor, Evaluation]], n_lanes: int) -> Evaluation:
+    """One evaluation of all lanes from the groups' own (lane indices, evaluation)."""
+    order = torch.cat([lanes.cpu() for lanes, _ in parts])
+
+    def field(name: str) -> torch.Tensor | None:
+        values = [getattr(ev, name) for _, ev in parts]
+        if values[0] is None:
+            return None
+        joined = torch.cat(values)
+        out = torch.empty(n_lanes, dtype=joined.dtype)
+        out[order] = joined
+        return out
+
+    return Evaluation(field("accuracy"), field("loss"), field("per_bit"), field("per_digit"))
+
+
+def _train(
+    model: LaneMLP,
+    data: LaneData,
+    hp: TrainingHparams,
+    keys: Sequence[tuple[KeyPart, ...]],
+    on_epoch: Callable[[int, Evaluation], None] | None = None,
+    tail: torch.Tensor | None = None,
+    tail_lanes: torch.Tensor | None = None,
+) -> Evaluation:
+    """`train_lanes` of one program: every lane at the model's widths; `tail` (parameters outside
+    the model, of lanes `tail_lanes`) trained beside it with a zero gradient, in place."""
+    program = LaneProgram(
+        model, lr=hp.lr, weight_decay=hp.weight_decay, tail=tail, tail_lanes=tail_lanes
+    )
     current = program.model
     best = program.flat.clone()
     best_acc = torch.full((model.n_lanes,), -1.0, dtype=torch.float64)
@@ -163,4 +228,6 @@ def train_lanes(
                 best_digit = torch.where(better, ev.per_digit, best_digit)
             program.keep_lanes(best, better.to(model.device))
     program.restore(best, model)
+    if tail is not None:
+        tail.copy_(program.tail)
     return Evaluation(best_acc, best_loss, best_bit, best_digit)
