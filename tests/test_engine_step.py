@@ -206,5 +206,5 @@ def test_a_changed_pin_is_reported():
 def test_the_engine_gives_the_results_pinned_by_the_engine_it_replaced(capsys):
     """Nine trials of the validation, input_overlap and hierarchy experiments, searched whole:
     selected (Pu, Pe), densities, every lane's rounds and the selected network's bytes are those
-    the autograd engine (42e17cd) gave."""
+    engine rules 4 gave when the pins were written."""
     assert load_pins_script().main(["--check"]) == 0, capsys.readouterr().err

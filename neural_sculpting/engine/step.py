@@ -3,15 +3,15 @@
 The lanes are masked ReLU MLPs with a BCE loss, so the backward pass is a few closed forms: the
 loss gradient (sigmoid(z) - y) / (batch x outputs), per layer dW = (h^T g)^T and db = sum_b g,
 and dh = g W through the ReLU's mask. Every parameter, mask, gradient and Adam moment lives in
-one flat buffer per kind ([layer][lane] order, each layer's block contiguous), so Adam and the
-masks are a handful of elementwise operations over the whole lane group instead of a handful per
-tensor, and autograd's graph is never built. A step is about a third of the operations of the
-autograd step it replaces.
+one flat buffer per kind ([layer][lane] order, each layer's block contiguous), so Adam (torch's
+fused kernel, one pass) and the masks are two operations over the whole lane group, and
+autograd's graph is never built.
 
-Bitwise: each operation is the one autograd and `LaneAdam` run, on the same operands in the same
-memory layout (the weight gradient is computed as autograd computes it, h^T g, then laid out),
-and Adam's operations are elementwise, so their results do not depend on the buffer they sit in.
-A test pins the trained weights against the autograd step on several shapes.
+Bitwise: each operation is the one autograd and torch's fused Adam run on one flat parameter, on
+the same operands in the same memory layout (the weight gradient is computed as autograd
+computes it, h^T g, then laid out); Adam is elementwise, so a lane's results do not depend on the
+buffer it sits in (`FUSED_CHUNK`). A test pins the trained weights against the autograd step on
+several shapes.
 """
 
 from __future__ import annotations
