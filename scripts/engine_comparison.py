@@ -1,6 +1,6 @@
 """Engine rules 3 against rules 4, trial by trial: does the faster engine find the same networks?
 
-    python scripts/engine_comparison.py --old docs/study --new results
+    python scripts/engine_comparison.py --old docs/engine/rules3_trials --new results
 
 Rules 4 (dead units dropped from retraining, Adam by torch's fused kernel) computes what rules 3
 computed up to the order of floating-point sums, and those last-bit differences grow, over a
@@ -8,10 +8,10 @@ search's hundreds of retrainings, into different networks trial by trial. So the
 statistical, by the rule issue 25 set in advance: for the validation, hierarchy and
 input_overlap experiments, the structure_match rate of every cell (the trials that differ only
 by seed) and of each experiment pooled must not differ by Fisher's exact test at 0.05, and each
-experiment's median density must lie within 3% of the old one. Every cell is listed. `--old` holds
-rules 3's trials.csv files (committed under docs/study from the run of 2026-12-02), `--new` a
-run of the current engine. Writes docs/engine/rules4_comparison.md and .csv; exit 1 when the
-rule fails.
+experiment's median density must lie within 3% of the old one. Every cell is listed. `--old`
+holds rules 3's trials.csv files (the study run of 2026-12-02, kept in
+docs/engine/rules3_trials), `--new` a run of the current engine. Writes
+docs/engine/rules4_comparison.md and .csv; exit 1 when the rule fails.
 """
 
 from __future__ import annotations
@@ -82,9 +82,10 @@ def report(per_cell: pd.DataFrame, pools: list[dict]) -> tuple[str, bool]:
     lines = [
         "# Engine rules 3 against rules 4",
         "",
-        "Made by `python scripts/engine_comparison.py --old docs/study --new results` (the rule is",
-        "stated in the script's docstring: Fisher's exact test at 0.05 on structure_match per cell",
-        "and per experiment pooled, and each experiment's median density within 3%).",
+        "Made by `python scripts/engine_comparison.py --new results` (rules 3's trials:",
+        "docs/engine/rules3_trials, the study run of 2026-12-02). The rule, set in advance by",
+        "issue 25: Fisher's exact test at 0.05 on structure_match per cell and per experiment",
+        "pooled, and each experiment's median density within 3%.",
         "",
         f"**Verdict: {'the engines agree' if ok else 'the engines differ'}.** "
         f"{len(per_cell)} cells, {len(differ)} with p < {ALPHA}; pooled: "
@@ -112,7 +113,7 @@ def report(per_cell: pd.DataFrame, pools: list[dict]) -> tuple[str, bool]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", type=Path, default=ROOT / "docs" / "study")
+    parser.add_argument("--old", type=Path, default=ROOT / "docs" / "engine" / "rules3_trials")
     parser.add_argument("--new", type=Path, default=ROOT / "results")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "engine")
     parser.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS))

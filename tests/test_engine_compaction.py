@@ -147,7 +147,7 @@ def load_comparison():
 
 def test_the_engine_comparison_flags_a_cell_that_differs(tmp_path):
     comparison = load_comparison()
-    old = ROOT / "docs" / "study"
+    old = ROOT / "docs" / "engine" / "rules3_trials"
     new = tmp_path / "new"
     for experiment in ("validation",):
         (new / experiment).mkdir(parents=True)
