@@ -35,7 +35,8 @@ def autograd_steps(model: LaneMLP, batches, lr: float, weight_decay: float) -> N
     mask = torch.ones_like(flat)
     mask[: sum(sizes)] = torch.cat([m.reshape(-1) for m in model.masks()])
     for x, y in batches:
-        views = [v.view(t.shape) for v, t in zip(flat[: sum(sizes)].split(sizes), tensors)]
+        parts = zip(flat[: sum(sizes)].split(sizes), tensors, strict=True)
+        views = [v.view(t.shape) for v, t in parts]
         n = len(model.weights)
         lanes = LaneMLP(model.widths, views[:n], views[n:], model.weight_masks, model.bias_masks)
         logits, _ = lanes.forward(x)
