@@ -19,7 +19,9 @@ report, printed as markdown, gives:
    training, unit and edge pruning) written by each search job hold; a search job's CPU beyond
    it (median over the jobs short enough for Snakemake to sample exactly); and the trials'
    whole cost estimated from those, over their arithmetic;
-5. the ten costliest search jobs.
+5. per experiment (`RESULTS_DIR/<experiment>/trials.csv`), the searches' arithmetic per trial
+   from the stage records and the whole experiment at that mean;
+6. the ten costliest search jobs.
 
 Layouts understood under `benchmarks/`:
 
@@ -215,6 +217,53 @@ def arithmetic(results: Path, jobs: Sequence[Job]) -> Arithmetic:
     return Arithmetic(len(timed), total, overhead, len(short), estimated)
 
 
+def experiment_arithmetic(results: Path) -> pd.DataFrame:
+    """Per experiment (`RESULTS_DIR/<experiment>/trials.csv`): its trials, those whose stage
+    records all hold CPU seconds, their mean arithmetic (dense + units + edges `cpu_s`) and the
+    whole experiment at that mean. A trial shared by two experiments counts in both."""
+    rows = []
+    for table in sorted(results.glob("*/trials.csv")):
+        trials = pd.read_csv(table, usecols=["trial_dir"])["trial_dir"]
+        timed = []
+        for trial_dir in trials:
+            folder = results / "trials" / str(trial_dir).split("trials/", 1)[-1]
+            seconds = [_record_cpu(folder / f"{stage}.json") for stage in SEARCH_STAGES]
+            if all(s is not None for s in seconds):
+                timed.append(sum(seconds))
+        mean = float(np.mean(timed)) if timed else None
+        rows.append(
+            {"experiment": table.parent.name, "trials": len(trials), "timed": len(timed),
+             "cpu_s_per_trial": mean,
+             "cpu_h": None if mean is None else mean * len(trials) / 3600}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _record_cpu(path: Path) -> float | None:
+    """A stage record's CPU seconds; 0 for a stage the trial does not have (dense mode)."""
+    if not path.is_file():
+        return 0.0
+    try:
+        seconds = json.loads(path.read_text()).get("cpu_s")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ReportError(f"{path}: unreadable stage record ({_first_line(exc)})") from None
+    return None if seconds is None else float(seconds)
+
+
+def render_experiments(table: pd.DataFrame) -> str:
+    rows = [
+        (r.experiment, str(r.trials), str(r.timed), _number(r.cpu_s_per_trial, 2),
+         _number(r.cpu_h, 3))
+        for r in table.itertuples()
+    ]  # fmt: skip
+    total_h = table["cpu_h"].sum()
+    rows.append(("**all**", str(table["trials"].sum()), str(table["timed"].sum()), "",
+                 _number(total_h, 2)))  # fmt: skip
+    headers = ("experiment", "trials", "with CPU-timed records", "arithmetic CPU-s / trial",
+               "whole experiment (CPU-h)")  # fmt: skip
+    return markdown_table(headers, rows, "lrrrr")
+
+
 def all_trials(jobs: Iterable[Job]) -> frozenset[str]:
     """Distinct trials covered by the search and detection jobs."""
     return frozenset().union(*(job.trials for job in jobs))
@@ -381,6 +430,10 @@ def render_report(
             f"core-s, {spent.estimated_core_s / spent.arithmetic_s:.2f}x their arithmetic "
             f"(Snakemake's own process is not in the benchmark files)",
         ]
+    experiments = experiment_arithmetic(results)
+    if len(experiments):
+        lines += ["", "### The searches' arithmetic by experiment", ""]
+        lines.append(render_experiments(experiments))
     searches = costliest_searches(jobs)
     lines += ["", f"### The {TOP_SEARCH_JOBS} costliest search jobs", ""]
     lines.append(render_searches(searches) if len(searches) else "No search job.")

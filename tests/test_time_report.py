@@ -300,3 +300,22 @@ def test_arithmetic_counts_only_records_written_during_the_job(results: Path) ->
     assert time_report.job_arithmetic(results, cell) == pytest.approx(3 * 0.5 + 2 * 2.0)
     (results / "trials" / CELL_A / "s1" / "dense.json").write_text(json.dumps({"wall_s": 1.0}))
     assert time_report.job_arithmetic(results, cell) is None
+
+
+def test_arithmetic_by_experiment_sums_each_trials_stage_records(results: Path) -> None:
+    # Experiment "paper": cell A's three trials (0.5 + 2.0 CPU-s each, by `make_trial`) and
+    # gB/s1, whose units record has no CPU seconds (written before they existed): not timed.
+    make_trial(results, f"{CELL_B}/s1")
+    (results / "trials" / CELL_B / "s1" / "units.json").write_text(json.dumps({"wall_s": 1.0}))
+    folder = results / "paper"
+    folder.mkdir()
+    dirs = [f"results/trials/{CELL_A}/s{seed}" for seed in (0, 1, 2)]
+    dirs.append(f"results/trials/{CELL_B}/s1")
+    (folder / "trials.csv").write_text("graph,trial_dir\n" + "".join(f"g,{d}\n" for d in dirs))
+    table = time_report.experiment_arithmetic(results).set_index("experiment")
+    assert table.loc["paper", "trials"] == 4
+    assert table.loc["paper", "timed"] == 3
+    assert table.loc["paper", "cpu_s_per_trial"] == pytest.approx(2.5)
+    assert table.loc["paper", "cpu_h"] == pytest.approx(4 * 2.5 / 3600)
+    report = time_report.render_report(results, time_report.collect_jobs(results), 1.0, "x", 2)
+    assert "| paper | 4 | 3 | 2.50 | 0.003 |" in report
