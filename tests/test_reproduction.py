@@ -161,3 +161,32 @@ def test_the_committed_authors_table4_is_the_one_its_script_makes():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "authors_table4.py"),
                              "--check"], capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def fig40_rows(layers: dict[int, tuple[int, list[float], bool]]) -> pd.DataFrame:
+    """Per layer: (units, M at k = 1..n, whether the tests decided)."""
+    rows = [
+        {"layer": layer, "n_units": n, "k": k, "M": m, "chosen_k": 1, "used_tests": used}
+        for layer, (n, ms, used) in layers.items()
+        for k, m in enumerate(ms, start=1)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_fig40_reproduced_where_a_flat_layer_is_left_to_the_tests():
+    flat = fig40_rows({0: (4, [0.0, 0.0, 0.0, 0.0], True), 1: (2, [0.0, -0.5], True)})
+    assert structural_judges.judge_fig40({"fig40": flat}, None).verdict == rules.REPRODUCED
+
+
+def test_fig40_without_a_flat_layer_says_why_from_its_curves():
+    # Layer 0's M at k = 2, 3 (the values the rule compares) has its lowest, -0.208, at k = 3.
+    curved = fig40_rows({0: (4, [0.0, -0.125, -0.208, -0.25], True), 1: (2, [0.0, 0.0], True)})
+    judgement = structural_judges.judge_fig40({"fig40": curved}, None)
+    assert judgement.verdict == rules.NOT_REPRODUCED
+    assert "does not arise" in judgement.evidence
+    assert "layer 0 (4 units): lowest M -0.208 at k = 3" in judgement.evidence
+    assert "layer 1 (2 units): M = 0 at every k" in judgement.evidence
+    # A flat layer of four the tests did not decide is left unexplained, not excused.
+    untested = fig40_rows({0: (4, [0.0] * 4, False)})
+    evidence = structural_judges.judge_fig40({"fig40": untested}, None).evidence
+    assert evidence.startswith("unexplained")

@@ -1,4 +1,4 @@
-"""The "Why" of the items ours reproduces only in part (Figs. 10 and 12b, Table 4), written from
+"""The "Why" of the items ours reproduces only in part (Figs. 10, 12b and 40, Table 4), written from
 the same CSVs as their verdicts, so that the numbers in the explanation are the run's own."""
 
 from __future__ import annotations
@@ -150,3 +150,34 @@ def table4_why(rates: pd.DataFrame, ctx: Context) -> str:
     else:
         parts.append("On ours, the linkage and distance rows of a criterion differ in this run.")
     return " ".join(parts)
+
+
+def fig40_why(metrics: pd.DataFrame) -> str:
+    """Why Fig. 40's network does not show the paper's flat curve: which layers could."""
+    parts, flat_large = [], False
+    for layer, part in metrics.groupby("layer"):
+        n = int(part["n_units"].iloc[0])
+        flat = bool((part["M"].abs() < 1e-9).all())
+        flat_large = flat_large or (flat and n >= 3)
+        inner = part[(part["k"] >= 2) & (part["k"] <= n - 1)]  # the values the rule compares
+        if flat or inner.empty:
+            parts.append(f"layer {layer} ({n} units): " + ("M = 0 at every k" if flat else "no k"))
+            continue
+        lowest = inner.loc[inner["M"].idxmin()]
+        parts.append(
+            f"layer {layer} ({n} units): lowest M {lowest['M']:.3f} at k = {int(lowest['k'])}"
+        )
+    listed = "; ".join(parts)
+    if flat_large:
+        return (
+            "unexplained: a layer of three or more units has M = 0 at every k, but the tests "
+            f"did not decide its clusters ({listed})"
+        )
+    return (
+        "The paper's condition does not arise in this network: no layer of three or more alive "
+        f"units has units that all connect alike, so none has M = 0 at every k ({listed}), and a "
+        "layer of two units has no k between 1 and n for M to choose. The network is the one "
+        "whose structure is its cell's most common, and the claim is then not testable on it. "
+        "Where units do all connect alike, every cosine distance is 0 and M = 0 at every k by "
+        "the metric's definition (Appendix I), so the tests decide, as in this project's rule."
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from neural_sculpting.reproduction import explanations
 from neural_sculpting.reproduction.verdicts import (
     NOT_REPRODUCED,
     NOT_RUN,
@@ -191,4 +192,6 @@ def judge_fig40(csvs, ctx) -> Judgement:
         if flat and n >= 3:
             flat_tested.append(used)
     ok = bool(flat_tested) and all(flat_tested)
-    return Judgement(REPRODUCED if ok else NOT_REPRODUCED, lines)
+    if ok:
+        return Judgement(REPRODUCED, lines)
+    return Judgement(NOT_REPRODUCED, lines, explanations.fig40_why(metrics))
