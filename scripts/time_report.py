@@ -172,13 +172,10 @@ def job_arithmetic(results: Path, job: Job) -> float | None:
             path = results / "trials" / trial / f"{stage}.json"
             if not path.is_file() or not started <= path.stat().st_mtime <= ended:
                 continue
-            try:
-                seconds = json.loads(path.read_text()).get("cpu_s")
-            except (OSError, ValueError, AttributeError) as exc:
-                raise ReportError(f"{path}: unreadable stage record ({_first_line(exc)})") from None
+            seconds = _record_cpu(path)
             if seconds is None:
                 return None
-            total += float(seconds)
+            total += seconds
     return total
 
 

@@ -128,6 +128,23 @@ class CompactGroup:
             out.append(free.view(-1).nonzero().squeeze(1))
         return out
 
+    def take_loose(self, model: LaneMLP, loose: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        """The loose parameters' values as one tensor, and for each its lane's place in the group
+        (what `LaneProgram` trains as its tail)."""
+        params = model.parameters()
+        values = torch.cat([p.reshape(-1)[i] for p, i in zip(params, loose, strict=True)])
+        place = torch.full((model.n_lanes,), -1, dtype=torch.long, device=model.device)
+        place[self.lanes] = torch.arange(len(self.lanes), device=model.device)
+        lanes = torch.cat([place[i // p[0].numel()] for p, i in zip(params, loose, strict=True)])
+        return values, lanes
+
+    @staticmethod
+    def put_loose(model: LaneMLP, loose: list[torch.Tensor], values: torch.Tensor) -> None:
+        """Write `take_loose`'s values (trained) back into `model`."""
+        parts = values.split([i.numel() for i in loose])
+        for p, i, part in zip(model.parameters(), loose, parts, strict=True):
+            p.view(-1)[i] = part
+
 
 def compact_groups(model: LaneMLP) -> list[CompactGroup]:
     """The model's lanes grouped by their padded widths, each group packed; lanes keep their

@@ -12,7 +12,12 @@ import torch
 from neural_sculpting.engine.data import EVAL_ROWS, LaneData
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.pruning.schedule import LaneSchedule, lane_thresholds
-from neural_sculpting.engine.training import Evaluation, lane_memory_bytes, train_lanes
+from neural_sculpting.engine.training import (
+    Evaluation,
+    gathered,
+    lane_memory_bytes,
+    train_lanes,
+)
 from neural_sculpting.study.hparams import TrainingHparams
 
 Hook = Callable[[LaneMLP, list[LaneSchedule]], None]
@@ -34,14 +39,10 @@ def train_in_groups(
     parts = []
     for group in groups:
         part = model.select(group)
-        parts.append(train_lanes(part, data.select(group), hp, [keys[i] for i in group]))
+        evaluation = train_lanes(part, data.select(group), hp, [keys[i] for i in group])
+        parts.append((torch.tensor(group), evaluation))
         model.put(group, part)
-
-    def cat(name: str) -> torch.Tensor | None:
-        values = [getattr(ev, name) for ev in parts]
-        return None if values[0] is None else torch.cat(values)
-
-    return Evaluation(cat("accuracy"), cat("loss"), cat("per_bit"), cat("per_digit"))
+    return gathered(parts, model.n_lanes)
 
 
 def prune_in_groups(

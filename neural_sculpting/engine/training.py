@@ -152,25 +152,18 @@ def train_lanes(
             parts.append((group.lanes, _train(part, data.select(lanes), hp, sub_keys)))
             model.put(lanes, part)
             continue
-        packed = group.gather(model)
-        loose = group.loose(model)
-        params = model.parameters()
-        tail = torch.cat([p.reshape(-1)[i] for p, i in zip(params, loose, strict=True)])
-        position = torch.full((model.n_lanes,), -1, dtype=torch.long, device=model.device)
-        position[group.lanes] = torch.arange(len(lanes), device=model.device)
-        tail_lanes = torch.cat(
-            [position[i // p[0].numel()] for p, i in zip(params, loose, strict=True)]
-        )
+        packed, loose = group.gather(model), group.loose(model)
+        tail, tail_lanes = group.take_loose(model, loose)
         ev = _train(packed, data.select(lanes), hp, sub_keys, tail=tail, tail_lanes=tail_lanes)
         parts.append((group.lanes, ev))
         group.scatter(packed, model)
-        for p, i, values in zip(params, loose, tail.split([i.numel() for i in loose]), strict=True):
-            p.view(-1)[i] = values
-    return _gathered(parts, model.n_lanes)
+        group.put_loose(model, loose, tail)
+    return gathered(parts, model.n_lanes)
 
 
-def _gathered(parts: list[tuple[torch.Tensor, Evaluation]], n_lanes: int) -> Evaluation:
-    """One evaluation of all lanes from the groups' own (lane indices, evaluation)."""
+def gathered(parts: list[tuple[torch.Tensor, Evaluation]], n_lanes: int) -> Evaluation:
+    """One evaluation of all lanes from the groups' own (lane indices, evaluation); the groups'
+    kept-epoch fields only (accuracy, loss and both measures)."""
     order = torch.cat([lanes.cpu() for lanes, _ in parts])
 
     def field(name: str) -> torch.Tensor | None:
