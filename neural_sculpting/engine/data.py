@@ -271,6 +271,10 @@ class LaneData:
         # One copy per task, shared by all lanes (and by `select`ed subsets).
         self.train_x = data.train_x.to(self.device)
         self.train_y = data.train_y.to(self.device)
+        # The same rows as [T * N, width]: a batch is one `index_select` of flat row numbers
+        # (a third of the time of indexing [T, N] with two index tensors at these sizes).
+        self._rows_x = self.train_x.reshape(-1, self.train_x.shape[2])
+        self._rows_y = self.train_y.reshape(-1, self.train_y.shape[2])
         self.task_val_x = data.val_x.to(self.device)
         self.task_val_y = data.val_y.to(self.device)
         self._set_lanes(task_index)
@@ -282,6 +286,7 @@ class LaneData:
         ):
             raise DataError("task index out of range")
         self._task_dev = self.task_index.to(self.device)
+        self._row_base = self._task_dev * self.data.n_train  # a lane's first flat row
 
     @property
     def n_lanes(self) -> int:
@@ -334,12 +339,18 @@ class LaneData:
 
     def batch(self, plan: EpochPlan, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Rows start..stop of every lane's epoch order: x [L, b, n], y [L, b, m] (one gather)."""
-        rows = plan.order[:, start:stop]
-        tasks = self._task_dev.unsqueeze(1)
-        x = self.data.inputs(self.train_x[tasks, rows])
+        x, y = self._gather(plan.order[:, start:stop] + self._row_base.unsqueeze(1))
         if plan.noise is not None:
             x = x + plan.noise[:, start:stop]
-        return x, self.train_y[tasks, rows]
+        return x, y
+
+    def _gather(self, flat_rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training rows by flat row number (task * N + row), shaped like `flat_rows` plus the
+        width: x (model inputs) and y."""
+        index = flat_rows.reshape(-1)
+        x = self._rows_x.index_select(0, index).view(*flat_rows.shape, self._rows_x.shape[1])
+        y = self._rows_y.index_select(0, index).view(*flat_rows.shape, self._rows_y.shape[1])
+        return self.data.inputs(x), y
 
     def batches(
         self, plan: EpochPlan, batch_size: int
@@ -350,19 +361,17 @@ class LaneData:
         per_batch = max(1, lanes * batch_size * (self.data.n_inputs + self.data.n_outputs))
         k = max(1, GATHER_VALUES // per_batch)
         full = (n_rows // batch_size) * batch_size
-        tasks = self._task_dev.view(1, -1, 1)
+        base = self._row_base.view(1, -1, 1)
         for start in range(0, full, k * batch_size):
             stop = min(full, start + k * batch_size)
             count = (stop - start) // batch_size
             # [count, L, b]: batch j's rows of every lane, so each [L, b, n] slab is contiguous.
             rows = plan.order[:, start:stop].reshape(lanes, count, batch_size)
-            rows = rows.transpose(0, 1).contiguous()
-            x = self.data.inputs(self.train_x[tasks, rows])
+            x, y = self._gather(rows.transpose(0, 1) + base)
             if plan.noise is not None:
                 noise = plan.noise[:, start:stop].reshape(lanes, count, batch_size, -1)
                 # Into a contiguous buffer: a plain sum would take the noise's strides.
                 x = torch.add(x, noise.transpose(0, 1), out=torch.empty(x.shape, device=x.device))
-            y = self.train_y[tasks, rows]
             for j in range(count):
                 yield x[j], y[j]
         if full < n_rows:
