@@ -190,3 +190,33 @@ def test_fig40_without_a_flat_layer_says_why_from_its_curves():
     untested = fig40_rows({0: (4, [0.0] * 4, False)})
     evidence = structural_judges.judge_fig40({"fig40": untested}, None).evidence
     assert evidence.startswith("unexplained")
+
+
+def _fig8_rates(depth3_hi: int) -> pd.DataFrame:
+    """Uses 1 and 8 at one to three hidden layers, 12 trials a bar; depth 3's part counts."""
+    successes = {1: (12, 12), 2: (4, 11), 3: (7, depth3_hi)}
+    parts = {1: ((12, 12), (12, 12)), 2: ((4, 11), (9, 12)), 3: ((8, 12), (9, 6))}
+    rows = []
+    for depth, by_use in successes.items():
+        for i, use in enumerate((1, 8)):
+            rows.append({"graph": f"reused_use{use}", "use": use, "depth": depth, "trials": 12,
+                         "successes": by_use[i], "outputs_matched": parts[depth][0][i],
+                         "hidden_matched": parts[depth][1][i]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_fig8_is_read_by_depth_with_the_failing_part_of_the_rule():
+    # Pooled: use 1 23/36, use 8 27/36, whose Wilson intervals overlap: partly reproduced.
+    judgement = judges.judge_fig8({"fig8": _fig8_rates(depth3_hi=4)}, None)
+    assert judgement.verdict == rules.PARTLY
+    evidence = judgement.evidence
+    assert "from use 1 to use 8 (23/36 = 0.64 [0.48, 0.78] to 27/36" in evidence
+    assert "24/24" in evidence  # one hidden layer, both uses: the single module asked for
+    assert "at 2 hidden layers use 1 4/12 = 0.33 [0.14, 0.61], use 8 11/12" in evidence
+    assert "(reproduced)" in evidence
+    # Depth 3 does not rise; its outputs do (8 -> 12) while its hidden units do not (9 -> 6).
+    assert "(not reproduced): output sub-functions detected 8/12 to 12/12" in evidence
+    assert "hidden units in the sub-functions' modules 9/12 to 6/12" in evidence
+    # A rise that clears the intervals needs no explanation.
+    clear = _fig8_rates(depth3_hi=12).assign(successes=lambda r: r["use"].map({1: 2, 8: 12}))
+    assert not judges.judge_fig8({"fig8": clear}, None).evidence

@@ -91,11 +91,24 @@ def _rates_by_use(
     by = ("graph", "use", "depth")
     rates = success_rates(rows, "structure_match", by=by)
     # Beside the rate, not drawn: trials whose output units fall in two or more modules (the two
-    # output sub-functions told apart), which use drives whatever structure the depth expects.
-    split = rows.assign(outputs_split=layer_flag(rows, -1, lambda n: n >= 2))
-    split = success_rates(split, "outputs_split", by=by)[[*by, "successes"]]
-    rates = rates.merge(split.rename(columns={"successes": "outputs_split"}), on=list(by))
+    # output sub-functions told apart), which use drives whatever structure the depth expects;
+    # and how many pass each part of the structure rule, which says where the failures lie.
+    rows = rows.assign(outputs_split=layer_flag(rows, -1, lambda n: n >= 2))
+    for flag, column in PART_COUNTS.items():
+        if flag not in rows.columns:
+            continue
+        part = success_rates(rows, flag, by=by)[[*by, "successes"]]
+        rates = rates.merge(part.rename(columns={"successes": column}), on=list(by))
     return rows, rates
+
+
+# Trials table flag -> its count per bar in the CSVs of Figs. 8 and 12b.
+PART_COUNTS = {
+    "outputs_split": "outputs_split",
+    "input_modules_match": "inputs_matched",
+    "output_modules_match": "outputs_matched",
+    "hidden_modules_match": "hidden_matched",
+}
 
 
 def _use_labels(rates: pd.DataFrame) -> dict[str, str]:
@@ -110,7 +123,8 @@ def _by_use(
     about: str,
 ) -> pd.DataFrame:  # fmt: skip
     """Success rates of `graphs` by sub-function use, one series per depth (Figs. 8, 12b); the
-    CSV also counts the trials whose outputs fall in two or more modules (`outputs_split`)."""
+    CSV also counts the trials whose outputs fall in two or more modules (`outputs_split`) and
+    those that pass each part of the structure rule (`PART_COUNTS`)."""
     rows, rates = _rates_by_use(table, graphs, target)
     fig = bars_by_depth(
         rates, "graph", _use_labels(rates), title, ylabel, "times each output sub-function is used"

@@ -77,7 +77,10 @@ def _use_trend(rates: pd.DataFrame, what: str) -> Judgement:
 
 
 def judge_fig8(csvs, ctx) -> Judgement:
-    return _use_trend(csvs["fig8"], "structure recovered")
+    judgement = _use_trend(csvs["fig8"], "structure recovered")
+    if judgement.verdict != REPRODUCED:
+        judgement.evidence = explanations.fig8_why(csvs["fig8"])
+    return judgement
 
 
 def judge_fig12b(csvs, ctx) -> Judgement:
