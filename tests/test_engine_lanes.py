@@ -149,3 +149,14 @@ def test_lane_adam_updates_are_bitwise_torch_adam():
         ours.step([g.clone() for g in grads])
     for a, b in zip(theirs, mine, strict=True):
         assert torch.equal(a.detach(), b)
+
+
+def test_key_seeds_are_the_derived_seeds_of_the_keys_extended():
+    from neural_sculpting.engine.seeding import KeySeeds
+
+    keys = [(), (0,), (5, "edges", 12.5, 2.0, 3), ("s", 1.0), (7, "units", 0.1)]
+    seeds = KeySeeds(keys)
+    for last in (0, 39, 2.5, "x"):
+        assert seeds.seeds(last) == [derive_seed(*key, last) for key in keys]
+    # Not the same as hashing the key alone or with another last part.
+    assert seeds.seeds(0)[1] not in (derive_seed(0), derive_seed(0, 1))

@@ -109,7 +109,7 @@ class BooleanData(TaskData):
         return self.noise_std != 0
 
     def draw_noise(self, gen: torch.Generator, out: torch.Tensor) -> None:
-        torch.randn(self.n_train, self.n_inputs, generator=gen, out=out)
+        torch.randn(out.shape, generator=gen, out=out)
 
     def scale_noise(self, noise: torch.Tensor) -> None:
         noise.mul_(self.noise_std)
@@ -321,17 +321,24 @@ class LaneData:
     def epoch_plan(self, keys: Sequence[tuple[KeyPart, ...]]) -> EpochPlan:
         """Each lane's shuffle then noise, drawn on CPU from its own key's generator (into one
         buffer per kind: the same numbers as drawing each lane's tensors and stacking them)."""
+        return self.seeded_plan([derive_seed(*key) for key in keys])
+
+    def seeded_plan(self, seeds: Sequence[int]) -> EpochPlan:
+        """`epoch_plan` from the lanes' derived seeds."""
         n_rows, n_in = self.data.n_train, self.data.n_inputs
-        order = torch.empty(len(keys), n_rows, dtype=torch.long)
-        noise = None
+        order = torch.empty(len(seeds), n_rows, dtype=torch.long)
+        noise = torch.empty(len(seeds), n_rows, n_in) if self.data.draws_noise else None
+        # Per lane: reseed, shuffle, noise. Rows unbound once and the calls bound locally: this
+        # loop runs once per lane and epoch, and at these sizes its overhead is half its cost.
         gen = torch.Generator(device="cpu")  # reseeded per lane: the stream `generator` gives
-        for i, key in enumerate(keys):
-            gen.manual_seed(derive_seed(*key))
-            torch.randperm(n_rows, generator=gen, out=order[i])
-            if self.data.draws_noise:
-                if noise is None:
-                    noise = torch.empty(len(keys), n_rows, n_in)
-                self.data.draw_noise(gen, noise[i])
+        reseed, randperm = gen.manual_seed, torch.randperm
+        draw = self.data.draw_noise if noise is not None else None
+        noise_rows = noise.unbind(0) if noise is not None else ()
+        for i, lane_order in enumerate(order.unbind(0)):
+            reseed(seeds[i])
+            randperm(n_rows, generator=gen, out=lane_order)
+            if draw is not None:
+                draw(gen, noise_rows[i])
         if noise is not None:
             self.data.scale_noise(noise)
             noise = noise.to(self.device)

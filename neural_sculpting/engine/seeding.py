@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 
 import torch
 
@@ -32,11 +33,35 @@ def _canonical(part: KeyPart) -> str:
     raise TypeError(f"seed key parts must be int, float or str, not {type(part).__name__}")
 
 
+SEED_BITS = (1 << 63) - 1
+
+
 def derive_seed(*key: KeyPart) -> int:
     """A 63-bit seed from a key tuple (blake2b of its canonical text)."""
     text = "|".join(_canonical(p) for p in key).encode()
     digest = hashlib.blake2b(text, digest_size=8).digest()
-    return int.from_bytes(digest, "little") & ((1 << 63) - 1)
+    return int.from_bytes(digest, "little") & SEED_BITS
+
+
+class KeySeeds:
+    """`derive_seed(*key, last)` for each of a fixed list of keys and any `last` part (a
+    training's lanes, epoch after epoch), each key's text hashed once: blake2b's state after
+    it is copied and given the last part, which hashes the same text."""
+
+    def __init__(self, keys: Sequence[tuple[KeyPart, ...]]) -> None:
+        self._states = [
+            hashlib.blake2b("".join(_canonical(p) + "|" for p in key).encode(), digest_size=8)
+            for key in keys
+        ]
+
+    def seeds(self, last: KeyPart) -> list[int]:
+        tail = _canonical(last).encode()
+        out = []
+        for state in self._states:
+            h = state.copy()
+            h.update(tail)
+            out.append(int.from_bytes(h.digest(), "little") & SEED_BITS)
+        return out
 
 
 def generator(*key: KeyPart) -> torch.Generator:

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from neural_sculpting.engine.compaction import COMPACT_MIN_WEIGHTS, compact_groups
 from neural_sculpting.engine.data import LaneData, TaskData
 from neural_sculpting.engine.lanes import LaneMLP
-from neural_sculpting.engine.seeding import KeyPart
+from neural_sculpting.engine.seeding import KeyPart, KeySeeds
 from neural_sculpting.engine.step import LaneProgram
 from neural_sculpting.study.hparams import TrainingHparams
 
@@ -200,8 +200,9 @@ def _train(
     # Both measures at each lane's kept epoch, for the records (NaN until an epoch is kept).
     best_bit = torch.full((model.n_lanes,), float("nan"), dtype=torch.float64)
     best_digit = best_bit.clone() if data.data.digit_groups else None
+    seeds = KeySeeds(keys)
     for epoch in range(hp.epochs):
-        plan = data.epoch_plan([(*key, epoch) for key in keys])
+        plan = data.seeded_plan(seeds.seeds(epoch))
         for x, y in data.batches(plan, hp.batch_size):
             program.step(x, y)
         ev = evaluate(current, data, hp.batch_size)
