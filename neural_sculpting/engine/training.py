@@ -79,19 +79,22 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
     with `batch_size`, also the loss the best-epoch rule compares."""
     bits = digits = 0
     sums, means, rows = [], [], []
-    for x, y in data.val_chunks():
+    one_chunk = data.data.n_val <= data.eval_rows
+    for x, y, y_true in data.val_chunks():
         logits, _ = model.forward(x)
         loss = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
-        sums.append(loss.sum(dim=(1, 2)))
-        means.append(loss.mean(dim=(1, 2)))
+        if one_chunk:  # (every Boolean table) the mean exactly as before chunking existed
+            means.append(loss.mean(dim=(1, 2)))
+        else:
+            sums.append(loss.sum(dim=(1, 2)))
         if batch_size is not None:
             rows.append(loss.mean(dim=2).cpu())
         # sigmoid(z) > 0.5 exactly when z > 0; counting bits keeps 100% exact in floating point.
-        bits = bits + ((logits > 0) == (y > 0.5)).sum(dim=(1, 2))
-        digits = digits + digits_right(logits, y, data.data)
+        bits = bits + ((logits > 0) == y_true).sum(dim=(1, 2))
+        if data.data.digit_groups:
+            digits = digits + digits_right(logits, y, data.data)
     n_val, n_out = data.data.n_val, data.data.n_outputs
-    # One chunk (every Boolean table): the mean exactly as before chunking existed.
-    mean_loss = means[0] if len(means) == 1 else torch.stack(sums).sum(dim=0) / (n_val * n_out)
+    mean_loss = means[0] if one_chunk else torch.stack(sums).sum(dim=0) / (n_val * n_out)
     per_bit = (bits.double() * 100.0 / (n_val * n_out)).cpu()
     per_digit = None
     if data.data.digit_groups:
