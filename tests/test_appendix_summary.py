@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
-
-ROOT = Path(__file__).resolve().parents[1]
+from scripts_loader import load_script
 
 
 def load():
-    spec = importlib.util.spec_from_file_location(
-        "appendix_summary", ROOT / "scripts" / "appendix_summary.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("appendix_summary")
 
 
 def rows(table: str, settings: list[tuple]) -> pd.DataFrame:

@@ -3,13 +3,13 @@ depend on which lanes share their program."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
+from scripts_loader import load_script
 
 from neural_sculpting.engine.compaction import COMPACT_MIN_WEIGHTS, compact_groups, live_units
 from neural_sculpting.engine.data import LaneData, graph_data
@@ -137,12 +137,7 @@ def test_a_lane_trains_the_same_whichever_lanes_share_its_program(compact):
 
 
 def load_comparison():
-    spec = importlib.util.spec_from_file_location(
-        "engine_comparison", ROOT / "scripts" / "engine_comparison.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("engine_comparison")
 
 
 def test_the_engine_comparison_flags_a_cell_that_differs(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from scripts_loader import load_script
 
 from neural_sculpting.engine import data as data_module
 from neural_sculpting.engine.adam import FLOAT32_MIN_NORMAL, LaneAdam, sqrt_floor
@@ -184,14 +185,7 @@ def test_the_batched_validation_loss_is_the_loop_bitwise(rows, batch):
 
 
 def load_pins_script():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "scripts" / "engine_pins.py"
-    spec = importlib.util.spec_from_file_location("engine_pins", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("engine_pins")
 
 
 def test_a_changed_pin_is_reported():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from scripts_loader import load_script
 
 from neural_sculpting.engine.data import LaneData, graph_data
 from neural_sculpting.engine.dense_epochs import fewest_epochs
@@ -205,13 +206,7 @@ def test_the_committed_epochs_of_input_separable_are_what_the_script_computes():
 
 
 def test_the_epochs_check_compares_trainable_rows_whole_and_untrainable_ones_by_status():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "appendix_epochs", ROOT / "scripts" / "appendix_epochs.py"
-    )
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("appendix_epochs")
     trained = "input_separable,1,0.005,1,43,36 25 43 20"
     assert script.checked(trained) != script.checked(trained.replace(",43,", ",44,"))
     assert script.checked(trained) != script.checked(trained.replace("36 25", "35 25"))

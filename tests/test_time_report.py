@@ -17,7 +17,6 @@ total      14 jobs                                          164.0               
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from scripts_loader import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "time_report.py"
@@ -35,12 +35,7 @@ CELL_B = "gB/4-8-2/lr0.1-b8-e10/grid-abc"
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("time_report", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["time_report"] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+    return load_script("time_report")
 
 
 time_report = _load_script()
