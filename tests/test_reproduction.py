@@ -220,3 +220,17 @@ def test_fig8_is_read_by_depth_with_the_failing_part_of_the_rule():
     # A rise that clears the intervals needs no explanation.
     clear = _fig8_rates(depth3_hi=12).assign(successes=lambda r: r["use"].map({1: 2, 8: 12}))
     assert not judges.judge_fig8({"fig8": clear}, None).evidence
+
+
+def test_fig8_names_the_hidden_layers_only_where_the_counts_say_so():
+    rates = _fig8_rates(depth3_hi=4)
+    assert (
+        "the failures lie in the hidden layers" in judges.judge_fig8({"fig8": rates}, None).evidence
+    )
+    # Depth 3's outputs now fall with use (12 -> 8): the sentence is not written.
+    falls = rates.copy()
+    at3 = falls["depth"] == 3
+    falls.loc[at3, "outputs_matched"] = falls.loc[at3, "use"].map({1: 12, 8: 8})
+    evidence = judges.judge_fig8({"fig8": falls}, None).evidence
+    assert "output sub-functions detected 12/12 to 8/12" in evidence
+    assert "the failures lie in the hidden layers" not in evidence
