@@ -109,7 +109,7 @@ class BooleanData(TaskData):
         return self.noise_std != 0
 
     def draw_noise(self, gen: torch.Generator, out: torch.Tensor) -> None:
-        torch.randn(out.shape, generator=gen, out=out)
+        out.normal_(generator=gen)  # torch.randn's numbers (it fills its output so)
 
     def scale_noise(self, noise: torch.Tensor) -> None:
         noise.mul_(self.noise_std)
@@ -288,6 +288,7 @@ class LaneData:
         self._task_dev = self.task_index.to(self.device)
         self._row_base = self._task_dev * self.data.n_train  # a lane's first flat row
         self._val_chunk: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._plan_buffers: tuple | None = None
 
     @property
     def n_lanes(self) -> int:
@@ -331,26 +332,41 @@ class LaneData:
         buffer per kind: the same numbers as drawing each lane's tensors and stacking them)."""
         return self.seeded_plan([derive_seed(*key) for key in keys])
 
-    def seeded_plan(self, seeds: Sequence[int]) -> EpochPlan:
-        """`epoch_plan` from the lanes' derived seeds."""
-        n_rows, n_in = self.data.n_train, self.data.n_inputs
-        order = torch.empty(len(seeds), n_rows, dtype=torch.long)
-        noise = torch.empty(len(seeds), n_rows, n_in) if self.data.draws_noise else None
-        # Per lane: reseed, shuffle, noise. Rows unbound once and the calls bound locally: this
-        # loop runs once per lane and epoch, and at these sizes its overhead is half its cost.
-        gen = torch.Generator(device="cpu")  # reseeded per lane: the stream `generator` gives
-        reseed, randperm = gen.manual_seed, torch.randperm
-        draw = self.data.draw_noise if noise is not None else None
-        noise_rows = noise.unbind(0) if noise is not None else ()
-        for i, lane_order in enumerate(order.unbind(0)):
-            reseed(seeds[i])
-            randperm(n_rows, generator=gen, out=lane_order)
-            if draw is not None:
-                draw(gen, noise_rows[i])
-        if noise is not None:
+    def seeded_plan(self, seeds: Sequence[int], reuse: bool = False) -> EpochPlan:
+        """`epoch_plan` from the lanes' derived seeds. With `reuse`, into the buffers of the
+        previous `reuse` plan of as many lanes, which it overwrites (a training's epochs: each
+        plan is used up before the next is drawn)."""
+        buffers = self._plan_buffers if reuse else None
+        if buffers is None or len(buffers[2]) != len(seeds):
+            buffers = self._new_plan_buffers(len(seeds))
+            if reuse:
+                self._plan_buffers = buffers
+        order, noise, order_rows, noise_rows = buffers
+        # Per lane: reseed, shuffle, noise, from one generator reseeded per lane (the stream
+        # `generator` gives). The calls are bound locally and the buffers' rows unbound once: this
+        # loop runs once per lane and epoch, and for small tables its overhead is its cost.
+        gen = torch.Generator(device="cpu")
+        reseed, randperm, n_rows = gen.manual_seed, torch.randperm, self.data.n_train
+        if noise is None:
+            for seed, lane_order in zip(seeds, order_rows, strict=True):
+                reseed(seed)
+                randperm(n_rows, generator=gen, out=lane_order)
+        else:
+            draw = self.data.draw_noise
+            for seed, lane_order, lane_noise in zip(seeds, order_rows, noise_rows, strict=True):
+                reseed(seed)
+                randperm(n_rows, generator=gen, out=lane_order)
+                draw(gen, lane_noise)
             self.data.scale_noise(noise)
             noise = noise.to(self.device)
         return EpochPlan(order.to(self.device), noise)
+
+    def _new_plan_buffers(self, n_lanes: int) -> tuple:
+        """CPU buffers for a plan of `n_lanes` lanes: order, noise (or None) and their rows."""
+        n_rows, n_in = self.data.n_train, self.data.n_inputs
+        order = torch.empty(n_lanes, n_rows, dtype=torch.long)
+        noise = torch.empty(n_lanes, n_rows, n_in) if self.data.draws_noise else None
+        return order, noise, order.unbind(0), () if noise is None else noise.unbind(0)
 
     def batch(self, plan: EpochPlan, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Rows start..stop of every lane's epoch order: x [L, b, n], y [L, b, m] (one gather)."""

@@ -21,6 +21,8 @@ import torch
 from neural_sculpting.engine.adam import FusedAdam
 from neural_sculpting.engine.lanes import LaneMLP
 
+_threshold_backward = torch.ops.aten.threshold_backward  # the ReLU's gradient, as autograd's
+
 # Elements per vector body of the fused Adam kernel, with room for any unrolling (AVX-512: 16).
 FUSED_CHUNK = 64
 
@@ -55,7 +57,6 @@ class LaneProgram:
         self.tail = self.flat[sum(sizes) : n_used]
         if tail is not None:
             self.tail.copy_(tail)
-        self._tail_lanes = tail_lanes
         self._tail_at = sum(sizes)
 
         def views(buf: torch.Tensor, fill: list[torch.Tensor] | None) -> list[torch.Tensor]:
@@ -76,52 +77,63 @@ class LaneProgram:
         self.adam = FusedAdam(self.flat, lr=lr, weight_decay=weight_decay)
         self._sizes = sizes
         # Views made once (the buffers never move): W^T for the forward, b as [L, 1, out].
-        self._weights_t = [w.transpose(1, 2) for w in self.model.weights]
-        self._biases_1 = [b.unsqueeze(1) for b in self.model.biases]
+        # Per layer, made once (the buffers never move): forward (W^T, b as [L, 1, out]) for the
+        # hidden layers and the output layer apart; backward, last layer first, (W or None for
+        # the first layer, whose input gradient is not needed; dW; db).
+        forward = [
+            (w.transpose(1, 2), b.unsqueeze(1))
+            for w, b in zip(self.model.weights, self.model.biases, strict=True)
+        ]
+        self._forward = forward[:-1]
+        self._out_weight_t, self._out_bias = forward[-1]
+        n = self.n_layers
+        self._backward = [
+            (self.model.weights[k] if k > 0 else None, self.grads[k], self.grads[n + k])
+            for k in range(n - 1, -1, -1)
+        ]
+        self._tail_lanes = tail_lanes
 
     def _blocks(self, buf: torch.Tensor) -> list[torch.Tensor]:
-        """`buf` (shaped like `flat`) cut into the model's tensors."""
-        blocks = buf[: sum(self._sizes)].split(self._sizes)
+        """`buf` (shaped like `flat`) cut into the model's tensors, each as [L, elements]."""
         return [
-            block.view(t.shape) for block, t in zip(blocks, self.model.parameters(), strict=True)
+            block.view(self.model.n_lanes, -1)
+            for block in buf[: sum(self._sizes)].split(self._sizes)
         ]
 
     @torch.no_grad()
     def keep_lanes(self, kept: torch.Tensor, lanes: torch.Tensor) -> None:
         """Copy the current parameters of the lanes flagged in `lanes` [L] into `kept`."""
-        for saved, p in zip(self._blocks(kept), self.model.parameters(), strict=True):
-            saved.copy_(torch.where(lanes.view((-1,) + (1,) * (p.dim() - 1)), p, saved))
+        flags = lanes.view(-1, 1)
+        for saved, p in zip(self._blocks(kept), self._blocks(self.flat), strict=True):
+            torch.where(flags, p, saved, out=saved)
         if self.tail.numel():
             saved = kept[self._tail_at : self._tail_at + self.tail.numel()]
-            saved.copy_(torch.where(lanes[self._tail_lanes], self.tail, saved))
+            torch.where(lanes[self._tail_lanes], self.tail, saved, out=saved)
 
     @torch.no_grad()
     def restore(self, kept: torch.Tensor, model: LaneMLP) -> None:
         """Write `kept` (shaped like `flat`) into `model`'s own parameter tensors and `tail`."""
         for p, saved in zip(model.parameters(), self._blocks(kept), strict=True):
-            p.copy_(saved)
+            p.copy_(saved.view(p.shape))
         self.tail.copy_(kept[self._tail_at : self._tail_at + self.tail.numel()])
 
     @torch.no_grad()
     def step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         """One optimiser step of every lane on its batch x [L, B, n_in], y [L, B, n_out]: the
         gradient of each lane's mean BCE, Adam, then the masks."""
-        weights = self.model.weights
         inputs = [x]
         h = x
-        for k, (w_t, b) in enumerate(zip(self._weights_t, self._biases_1, strict=True)):
+        for w_t, b in self._forward:
             h = torch.baddbmm(b, h, w_t)
-            if k < self.n_layers - 1:
-                h.relu_()
-                inputs.append(h)
+            h.relu_()
+            inputs.append(h)
+        h = torch.baddbmm(self._out_bias, h, self._out_weight_t)
         # d(mean BCE)/dz = (sigmoid(z) - y) / (B * n_out), as autograd's mean and BCE compute it.
         g = (torch.sigmoid(h) - y) * (1.0 / (h.shape[1] * h.shape[2]))
-        n = self.n_layers
-        for k in range(n - 1, -1, -1):
-            a = inputs[k]
-            self.grads[k].copy_(torch.bmm(a.transpose(1, 2), g).transpose(1, 2))
-            torch.sum(g, dim=1, out=self.grads[n + k])
-            if k > 0:
-                g = torch.ops.aten.threshold_backward(torch.bmm(g, weights[k]), a, 0)
+        for a, (weight, grad_w, grad_b) in zip(reversed(inputs), self._backward, strict=True):
+            grad_w.copy_(torch.bmm(a.transpose(1, 2), g).transpose(1, 2))
+            torch.sum(g, dim=1, out=grad_b)
+            if weight is not None:
+                g = _threshold_backward(torch.bmm(g, weight), a, 0)
         self.adam.step(self.grad)
         self.flat.mul_(self.mask)

@@ -205,7 +205,7 @@ def _train(
     best_digit = best_bit.clone() if data.data.digit_groups else None
     seeds = KeySeeds(keys)
     for epoch in range(hp.epochs):
-        plan = data.seeded_plan(seeds.seeds(epoch))
+        plan = data.seeded_plan(seeds.seeds(epoch), reuse=True)
         for x, y in data.batches(plan, hp.batch_size):
             program.step(x, y)
         ev = evaluate(current, data, hp.batch_size)
