@@ -90,9 +90,11 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
         if batch_size is not None:
             rows.append(loss.mean(dim=2).cpu())
         # sigmoid(z) > 0.5 exactly when z > 0; counting bits keeps 100% exact in floating point.
-        bits = bits + ((logits > 0) == y_true).sum(dim=(1, 2))
+        right = ((logits > 0) == y_true).sum(dim=(1, 2))
+        bits = right if one_chunk else bits + right
         if data.data.digit_groups:
-            digits = digits + digits_right(logits, y, data.data)
+            right = digits_right(logits, y, data.data)
+            digits = right if one_chunk else digits + right
     n_val, n_out = data.data.n_val, data.data.n_outputs
     mean_loss = means[0] if one_chunk else torch.stack(sums).sum(dim=0) / (n_val * n_out)
     per_bit = (bits.double() * 100.0 / (n_val * n_out)).cpu()
@@ -102,7 +104,7 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
     accuracy = per_digit if data.accuracy_measure == "per_digit" else per_bit
     selection = None
     if batch_size is not None:
-        selection = validation_batch_loss(torch.cat(rows, dim=1), batch_size)
+        selection = validation_batch_loss(rows[0] if one_chunk else torch.cat(rows, 1), batch_size)
     return Evaluation(accuracy, mean_loss.cpu(), per_bit, per_digit, selection)
 
 
