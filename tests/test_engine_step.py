@@ -159,6 +159,41 @@ def test_the_epoch_plan_draws_each_lane_from_its_own_key():
     assert torch.equal(both.order[1], order) and torch.equal(both.noise[1], noise)
 
 
+def test_plans_drawn_into_reused_buffers_are_the_fresh_plans():
+    """A training's epochs draw into one set of buffers; each plan must equal a fresh draw, and a
+    selection of other lanes (or another lane count) must not reuse the buffers."""
+    x = (torch.arange(32).view(16, 2) % 3 == 0).to(torch.uint8).numpy()
+    lanes = LaneData(boolean_data([("t", x, x[:, :1])], noise_std=0.1), [0, 0, 0], "cpu")
+    for epoch in range(3):
+        seeds = [10 * epoch + lane for lane in range(3)]
+        reused, fresh = lanes.seeded_plan(seeds, reuse=True), lanes.seeded_plan(seeds)
+        assert torch.equal(reused.order, fresh.order) and torch.equal(reused.noise, fresh.noise)
+    first = lanes.seeded_plan([1, 2, 3], reuse=True)
+    kept_order = first.order.clone()
+    two = lanes.select([0, 1]).seeded_plan([7, 8], reuse=True)
+    fewer = lanes.seeded_plan([7, 8], reuse=True)
+    assert torch.equal(first.order, kept_order)  # neither draw wrote into the first's buffers
+    assert torch.equal(two.order, fewer.order) and two.order.data_ptr() != first.order.data_ptr()
+
+
+def test_keep_lanes_copies_the_flagged_lanes_and_their_loose_parameters_only():
+    model = masked_model((3, 5, 2), lanes=3)
+    tail_lanes = torch.tensor([2, 0, 2, 1])
+    program = LaneProgram(model, lr=0.1, weight_decay=0.0, tail=torch.arange(1.0, 5.0),
+                          tail_lanes=tail_lanes)  # fmt: skip
+    kept = torch.full_like(program.flat, -7.0)
+    program.keep_lanes(kept, torch.tensor([True, False, True]))
+    tensors = program.model.parameters()
+    at = 0
+    for t in tensors:
+        block = kept[at : at + t.numel()].view(t.shape)
+        assert torch.equal(block[0], t[0]) and torch.equal(block[2], t[2])
+        assert bool((block[1] == -7.0).all())
+        at += t.numel()
+    tail = kept[at : at + 4]
+    assert tail.tolist() == [1.0, 2.0, 3.0, -7.0]  # lanes 2, 0, 2 kept; lane 1's left alone
+
+
 def loop_validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:
     """The rule as its definition reads: each batch's mean, added in batch order."""
     n_rows = row_losses.shape[1]
