@@ -123,8 +123,8 @@ class FusedAdam:
         self.exp_avg_sq = torch.zeros_like(param)
         self.step_count = torch.zeros((), dtype=torch.float32, device=param.device)
 
-    @torch.no_grad()
     def step(self, grad: torch.Tensor) -> None:
+        # No `no_grad`: the buffers never require a gradient (the training step calls this).
         self.step_count += 1  # the kernel reads the step count; torch's Adam adds it first too
         torch._fused_adam_(
             [self.param], [grad], [self.exp_avg], [self.exp_avg_sq], [], [self.step_count],

@@ -21,7 +21,8 @@ import torch
 from neural_sculpting.engine.adam import FusedAdam
 from neural_sculpting.engine.lanes import LaneMLP
 
-_threshold_backward = torch.ops.aten.threshold_backward  # the ReLU's gradient, as autograd's
+# The ReLU's gradient, as autograd's (the overload itself: no overload resolution per call).
+_threshold_backward = torch.ops.aten.threshold_backward.default
 
 # Elements per vector body of the fused Adam kernel, with room for any unrolling (AVX-512: 16).
 FUSED_CHUNK = 64
@@ -79,7 +80,8 @@ class LaneProgram:
         # Views made once (the buffers never move): W^T for the forward, b as [L, 1, out].
         # Per layer, made once (the buffers never move): forward (W^T, b as [L, 1, out]) for the
         # hidden layers and the output layer apart; backward, last layer first, (W or None for
-        # the first layer, whose input gradient is not needed; dW; db).
+        # the first layer, whose input gradient is not needed; dW^T, into which autograd's h^T g
+        # is copied; db).
         forward = [
             (w.transpose(1, 2), b.unsqueeze(1))
             for w, b in zip(self.model.weights, self.model.biases, strict=True)
@@ -88,7 +90,7 @@ class LaneProgram:
         self._out_weight_t, self._out_bias = forward[-1]
         n = self.n_layers
         self._backward = [
-            (self.model.weights[k] if k > 0 else None, self.grads[k], self.grads[n + k])
+            (self.model.weights[k] if k > 0 else None, self.grads[k].mT, self.grads[n + k])
             for k in range(n - 1, -1, -1)
         ]
         self._tail_lanes = tail_lanes
@@ -117,10 +119,11 @@ class LaneProgram:
             p.copy_(saved.view(p.shape))
         self.tail.copy_(kept[self._tail_at : self._tail_at + self.tail.numel()])
 
-    @torch.no_grad()
     def step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         """One optimiser step of every lane on its batch x [L, B, n_in], y [L, B, n_out]: the
-        gradient of each lane's mean BCE, Adam, then the masks."""
+        gradient of each lane's mean BCE, Adam, then the masks. No autograd graph is built
+        (nothing here requires a gradient), so the step needs no `no_grad`, whose context costs
+        more than some of its operations; call it under one for data that does."""
         inputs = [x]
         h = x
         for w_t, b in self._forward:
@@ -130,8 +133,8 @@ class LaneProgram:
         h = torch.baddbmm(self._out_bias, h, self._out_weight_t)
         # d(mean BCE)/dz = (sigmoid(z) - y) / (B * n_out), as autograd's mean and BCE compute it.
         g = (torch.sigmoid(h) - y) * (1.0 / (h.shape[1] * h.shape[2]))
-        for a, (weight, grad_w, grad_b) in zip(reversed(inputs), self._backward, strict=True):
-            grad_w.copy_(torch.bmm(a.transpose(1, 2), g).transpose(1, 2))
+        for a, (weight, grad_w_t, grad_b) in zip(reversed(inputs), self._backward, strict=True):
+            grad_w_t.copy_(torch.bmm(a.transpose(1, 2), g))
             torch.sum(g, dim=1, out=grad_b)
             if weight is not None:
                 g = _threshold_backward(torch.bmm(g, weight), a, 0)
