@@ -194,6 +194,21 @@ def test_keep_lanes_copies_the_flagged_lanes_and_their_loose_parameters_only():
     assert tail.tolist() == [1.0, 2.0, 3.0, -7.0]  # lanes 2, 0, 2 kept; lane 1's left alone
 
 
+def test_the_evaluation_loss_terms_are_torchs_bce_with_logits_bitwise():
+    from neural_sculpting.engine.training import bce_terms
+
+    specials = [0.0, -0.0, 1e-45, -1e-45, 1e-38, 16.6, -17.0, 88.7, -89.0, 104.0, -104.0, 1e30]
+    specials += [float("inf"), float("-inf")]
+    z = torch.tensor(specials).repeat_interleave(4).view(1, -1, 4)
+    y = torch.tensor([0.0, 1.0, 0.5, 0.25]).repeat(len(specials)).view(1, -1, 4)
+    gen = torch.Generator().manual_seed(3)
+    wide = torch.randn(7, 33, 5, generator=gen) * torch.logspace(-4, 2, 5)
+    cases = [(z, y), (wide, (torch.rand(7, 33, 5, generator=gen) > 0.5).float())]
+    for logits, targets in cases:
+        want = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+        assert torch.equal(bce_terms(logits, targets).view(torch.int32), want.view(torch.int32))
+
+
 def loop_validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:
     """The rule as its definition reads: each batch's mean, added in batch order."""
     n_rows = row_losses.shape[1]
