@@ -77,7 +77,6 @@ class LaneProgram:
         self.model = LaneMLP(model.widths, params[:n], params[n:], masks[:n], masks[n:])
         self.adam = FusedAdam(self.flat, lr=lr, weight_decay=weight_decay)
         self._sizes = sizes
-        # Views made once (the buffers never move): W^T for the forward, b as [L, 1, out].
         # Per layer, made once (the buffers never move): forward (W^T, b as [L, 1, out]) for the
         # hidden layers and the output layer apart; backward, last layer first, (W or None for
         # the first layer, whose input gradient is not needed; dW^T, into which autograd's h^T g
