@@ -333,40 +333,31 @@ class LaneData:
         return self.seeded_plan([derive_seed(*key) for key in keys])
 
     def seeded_plan(self, seeds: Sequence[int], reuse: bool = False) -> EpochPlan:
-        """`epoch_plan` from the lanes' derived seeds. With `reuse`, into the buffers of the
-        previous `reuse` plan of as many lanes, which it overwrites (a training's epochs: each
-        plan is used up before the next is drawn)."""
+        """`epoch_plan` from the lanes' derived seeds. With `reuse`, into the buffers of the last
+        `reuse` plan of as many lanes, overwritten (a training's epochs, each used up in turn)."""
+        n_rows, n_in, n_lanes = self.data.n_train, self.data.n_inputs, len(seeds)
         buffers = self._plan_buffers if reuse else None
-        if buffers is None or len(buffers[2]) != len(seeds):
-            buffers = self._new_plan_buffers(len(seeds))
-            if reuse:
-                self._plan_buffers = buffers
+        if buffers is None or buffers[0].shape[0] != n_lanes:
+            order = torch.empty(n_lanes, n_rows, dtype=torch.long)
+            noise = torch.empty(n_lanes, n_rows, n_in) if self.data.draws_noise else None
+            buffers = (order, noise, order.unbind(0), noise.unbind(0) if noise is not None else ())
+            self._plan_buffers = buffers if reuse else self._plan_buffers
         order, noise, order_rows, noise_rows = buffers
-        # Per lane: reseed, shuffle, noise, from one generator reseeded per lane (the stream
-        # `generator` gives). The calls are bound locally and the buffers' rows unbound once: this
-        # loop runs once per lane and epoch, and for small tables its overhead is its cost.
+        # Per lane: reseed one generator (the stream `generator` gives), shuffle, noise. Calls
+        # bound locally, rows unbound once: for small tables this loop's overhead is its cost.
         gen = torch.Generator(device="cpu")
-        reseed, randperm, n_rows = gen.manual_seed, torch.randperm, self.data.n_train
-        if noise is None:
-            for seed, lane_order in zip(seeds, order_rows, strict=True):
-                reseed(seed)
-                randperm(n_rows, generator=gen, out=lane_order)
-        else:
-            draw = self.data.draw_noise
-            for seed, lane_order, lane_noise in zip(seeds, order_rows, noise_rows, strict=True):
-                reseed(seed)
-                randperm(n_rows, generator=gen, out=lane_order)
+        reseed, randperm, draw = gen.manual_seed, torch.randperm, self.data.draw_noise
+        for seed, lane_order, lane_noise in zip(
+            seeds, order_rows, noise_rows or order_rows, strict=True
+        ):
+            reseed(seed)
+            randperm(n_rows, generator=gen, out=lane_order)
+            if noise is not None:
                 draw(gen, lane_noise)
+        if noise is not None:
             self.data.scale_noise(noise)
             noise = noise.to(self.device)
         return EpochPlan(order.to(self.device), noise)
-
-    def _new_plan_buffers(self, n_lanes: int) -> tuple:
-        """CPU buffers for a plan of `n_lanes` lanes: order, noise (or None) and their rows."""
-        n_rows, n_in = self.data.n_train, self.data.n_inputs
-        order = torch.empty(n_lanes, n_rows, dtype=torch.long)
-        noise = torch.empty(n_lanes, n_rows, n_in) if self.data.draws_noise else None
-        return order, noise, order.unbind(0), () if noise is None else noise.unbind(0)
 
     def batch(self, plan: EpochPlan, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Rows start..stop of every lane's epoch order: x [L, b, n], y [L, b, m] (one gather)."""
