@@ -343,8 +343,8 @@ class LaneData:
             buffers = (order, noise, order.unbind(0), noise.unbind(0) if noise is not None else ())
             self._plan_buffers = buffers if reuse else self._plan_buffers
         order, noise, order_rows, noise_rows = buffers
-        # Per lane: reseed one generator (the stream `generator` gives), shuffle, noise. Calls
-        # bound locally, rows unbound once: for small tables this loop's overhead is its cost.
+        # Per lane: reseed one generator (`generator`'s stream), shuffle, noise (without noise the
+        # order rows fill the zip). Calls bound once: small tables' cost is this loop's overhead.
         gen = torch.Generator(device="cpu")
         reseed, randperm, draw = gen.manual_seed, torch.randperm, self.data.draw_noise
         for seed, lane_order, lane_noise in zip(
