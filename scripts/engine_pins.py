@@ -8,11 +8,11 @@ For each sampled cell of `config/config.yaml` (every seed of one graph, architec
 setting, searched as one batch as the workflow does, in memory) it records per trial the selected
 (Pu, Pe), density, kept weights and validation accuracy, and the SHA-256 of the selected
 network's weights and masks; and per pruning lane its rounds and final density. The committed
-pins (`tests/engine_pins.json`) were written by engine rules 4 (dead units dropped from
-retraining, fused Adam), which changed results below the last bit; rules 3's pins, written by
-the autograd engine at 42e17cd, held the written-out step to it bit for bit until then. Rules 3
-against rules 4 is a statistical comparison instead (`scripts/engine_comparison.py`). Exit
-status 1 lists what differs; 2 for bad usage.
+pins (`tests/engine_pins.json`) were written by engine rules 5 (the CPU lanes' passes compiled,
+`engine/kernels.py`), which changed results below the last bit, as rules 4 (dead units dropped
+from retraining, fused Adam) did before it; between such changes the pins hold every rewrite to
+the engine it replaces bit for bit. Across a rules change the comparison is statistical instead
+(`scripts/engine_comparison.py`). Exit status 1 lists what differs; 2 for bad usage.
 """
 
 from __future__ import annotations

@@ -36,5 +36,10 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
 fi
 # The library's dependencies at the tested versions (the conda environments pin the same ones).
 pip install -e ".[dev]" -c envs/pip-constraints.txt
+# The engine's compiled passes, built once here so that parallel jobs never wait on a build.
+if ! .venv/bin/python -m neural_sculpting.engine.kernels; then
+  echo "setup: the engine's compiled passes did not build (a C++ compiler is needed: g++ or clang++)" >&2
+  exit 2
+fi
 echo "$want" > "$stamp"
 echo "setup: .venv ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

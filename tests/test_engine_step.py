@@ -1,5 +1,6 @@
 """The written-out training step (engine/step.py) against autograd and torch.optim.Adam (its fused
-kernel), bitwise."""
+kernel): the batched step (CUDA lanes; rules 4's step) bitwise. The compiled passes of CPU lanes
+are tested in test_lane_kernels.py."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def autograd_steps(model: LaneMLP, batches, lr: float, weight_decay: float) -> N
         ((10, 60, 60, 60, 60, 7), 2, 16, 1e-4),
     ],
 )
-def test_the_written_out_step_is_bitwise_autograd_and_torch_adam(widths, lanes, rows, weight_decay):
+def test_the_batched_step_is_bitwise_autograd_and_torch_adam(widths, lanes, rows, weight_decay):
     gen = torch.Generator().manual_seed(1)
     batches = [
         (
@@ -72,7 +73,7 @@ def test_the_written_out_step_is_bitwise_autograd_and_torch_adam(widths, lanes, 
         for _ in range(25)
     ]
     reference = masked_model(widths, lanes)
-    program = LaneProgram(reference.clone(), lr=0.05, weight_decay=weight_decay)
+    program = LaneProgram(reference.clone(), lr=0.05, weight_decay=weight_decay, compiled=False)
     autograd_steps(reference, batches, 0.05, weight_decay)
     for x, y in batches:
         program.step(x, y)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from neural_sculpting.engine import kernels
 from neural_sculpting.engine.seeding import KeyPart, generator
 from neural_sculpting.foundations.errors import SculptError
 
@@ -123,6 +124,20 @@ class LaneMLP:
                 else:
                     h.relu_()  # a fresh tensor that nothing else holds: no copy needed
         return h, hidden
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """x [L, B, n_in] -> logits [L, B, n_out], without autograd: by the compiled forward
+        (`kernels.py`) where it runs, else `forward`. Training and evaluation both use the
+        compiled passes on the CPU, so the accuracy a lane is kept by is its trained network's."""
+        if not kernels.runs_on(x):
+            return self.forward(x)[0]
+        x = x.contiguous()
+        # Padded, so that the loss's log-sigmoid of a lane does not depend on the lane count.
+        _, out = kernels.padded(x.shape[0], x.shape[1], self.widths[-1])
+        weights = [w.contiguous() for w in self.weights]
+        biases = [b.contiguous() for b in self.biases]
+        kernels.lane_kernels().forward(x, weights, biases, [], out)
+        return out
 
     # --- masks --------------------------------------------------------------------------------
 

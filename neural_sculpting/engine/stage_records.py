@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 # The version of the engine's rules, recorded in every stage's config: bump it with any change
 # that alters a result (training, pruning, selection), so that earlier stage files are recomputed.
-RULES_VERSION = 4  # 3: the authors' p_min stop rule and best-epoch rule; 4: compaction, fused Adam
+# 3: the authors' p_min stop rule and best-epoch rule; 4: compaction, fused Adam; 5: the CPU
+# lanes' forward and backward passes compiled (`kernels.py`).
+RULES_VERSION = 5
 
 
 def task_sha256(graph: str) -> str | None:

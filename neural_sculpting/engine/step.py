@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import torch
 
+from neural_sculpting.engine import kernels
 from neural_sculpting.engine.adam import FusedAdam
 from neural_sculpting.engine.lanes import LaneMLP
 
@@ -25,7 +26,7 @@ from neural_sculpting.engine.lanes import LaneMLP
 _threshold_backward = torch.ops.aten.threshold_backward.default
 
 # Elements per vector body of the fused Adam kernel, with room for any unrolling (AVX-512: 16).
-FUSED_CHUNK = 64
+FUSED_CHUNK = kernels.VECTOR_BODY
 
 
 class LaneProgram:
@@ -39,7 +40,10 @@ class LaneProgram:
         weight_decay: float,
         tail: torch.Tensor | None = None,
         tail_lanes: torch.Tensor | None = None,
+        compiled: bool | None = None,
     ) -> None:
+        """`compiled`: the forward and backward passes by `kernels.py` (None: wherever they run,
+        float32 lanes on the CPU), else by torch's batched products (rules 4's step)."""
         tensors = model.parameters()
         sizes = [t.numel() for t in tensors]
         device = model.device
@@ -93,6 +97,13 @@ class LaneProgram:
             for k in range(n - 1, -1, -1)
         ]
         self._tail_lanes = tail_lanes
+        if compiled is None:
+            compiled = kernels.runs_on(self.flat)
+        self._kernels = kernels.lane_kernels() if compiled else None
+        # Per batch size (the last batch of an epoch may be shorter), for the compiled passes:
+        # the hidden activations, and the logits, which the loss gradient overwrites, in a
+        # padded buffer (`kernels.padded`: a lane's sigmoid must not depend on the lane count).
+        self._activations: dict[int, tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]] = {}
 
     def _blocks(self, buf: torch.Tensor) -> list[torch.Tensor]:
         """`buf` (shaped like `flat`) cut into the model's tensors, each as [L, elements]."""
@@ -123,6 +134,31 @@ class LaneProgram:
         gradient of each lane's mean BCE, Adam, then the masks. No autograd graph is built
         (nothing here requires a gradient), so the step needs no `no_grad`, whose context costs
         more than some of its operations; call it under one for data that does."""
+        if self._kernels is None:
+            self._batched_gradients(x, y)
+        else:
+            self._compiled_gradients(x.contiguous(), y)
+        self.adam.step(self.grad)
+        self.flat.mul_(self.mask)
+
+    def _compiled_gradients(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        rows, n = x.shape[1], self.n_layers
+        buffers = self._activations.get(rows)
+        if buffers is None:
+            widths, lanes = self.model.widths, self.model.n_lanes
+            hidden = [torch.empty(lanes, w, rows) for w in widths[1:-1]]
+            buffers = self._activations[rows] = (hidden, *kernels.padded(lanes, rows, widths[-1]))
+        hidden, whole, g = buffers
+        model = self.model
+        self._kernels.forward(x, model.weights, model.biases, hidden, g)
+        # d(mean BCE)/dz = (sigmoid(z) - y) / (B * n_out), as in `_batched_gradients`.
+        torch.sigmoid(whole, out=whole)
+        g.sub_(y).mul_(1.0 / (rows * g.shape[2]))
+        grads = self.grads
+        self._kernels.backward(g, x, hidden, model.weights, model.biases, grads[:n], grads[n:])
+
+    def _batched_gradients(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """The gradients by torch's batched products (rules 4; CUDA lanes)."""
         inputs = [x]
         h = x
         for w_t, b in self._forward:
@@ -137,5 +173,3 @@ class LaneProgram:
             torch.sum(g, dim=1, out=grad_b)
             if weight is not None:
                 g = _threshold_backward(torch.bmm(g, weight), a, 0)
-        self.adam.step(self.grad)
-        self.flat.mul_(self.mask)

@@ -1,0 +1,223 @@
+// The lanes' forward and backward passes, one lane after another (engine rules 5).
+//
+// The lanes are masked ReLU MLPs of a few to a few dozen units a layer. Batched matrix products
+// of such sizes spend most of their time outside arithmetic (a library call per lane and layer,
+// packing, dispatch), so each lane's whole pass runs here from its own small matrices, which stay
+// in the core's cache. Activations are kept feature-major ([width][rows]), so the products run
+// along the batch's rows, which fill whole vectors where the layers are a few units wide. Every output element is its initial value followed by one fused
+// multiply-add per term, in the order of the summed index, whether eight columns go at once
+// (AVX2) or one (the scalar path): so a lane's numbers depend on nothing but its own operands
+// (not on the other lanes, the thread count or the vector width), and a run repeats bit for bit.
+
+#include <torch/extension.h>
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define LANE_KERNELS_AVX2 1
+#endif
+
+namespace {
+
+// C[m][n] = init[m] (0 without init) + sum over k = 0..K-1 of A(m, k) * B[k][n], for MR rows m:
+// A(m, k) = A[m * am + k * ak] (any strides), B row-major with leading dimension ldb.
+template <int MR>
+void rows(int N, int K, const float* A, long am, long ak, const float* B, long ldb, float* C,
+          long ldc, const float* init) {
+  int n = 0;
+#ifdef LANE_KERNELS_AVX2
+  for (; n + 16 <= N; n += 16) {
+    __m256 acc[MR][2];
+    for (int r = 0; r < MR; ++r)
+      acc[r][0] = acc[r][1] = init ? _mm256_set1_ps(init[r]) : _mm256_setzero_ps();
+    for (int k = 0; k < K; ++k) {
+      const float* b = B + k * ldb + n;
+      const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+      for (int r = 0; r < MR; ++r) {
+        const __m256 a = _mm256_broadcast_ss(A + r * am + k * ak);
+        acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      _mm256_storeu_ps(C + r * ldc + n, acc[r][0]);
+      _mm256_storeu_ps(C + r * ldc + n + 8, acc[r][1]);
+    }
+  }
+  while (n < N) {
+    // Eight columns, or the last one to seven as a masked vector (the masked-off elements are
+    // neither read nor written).
+    alignas(32) int bits[8];
+    for (int j = 0; j < 8; ++j) bits[j] = j < N - n ? -1 : 0;
+    const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(bits));
+    __m256 acc[MR];
+    for (int r = 0; r < MR; ++r) acc[r] = init ? _mm256_set1_ps(init[r]) : _mm256_setzero_ps();
+    for (int k = 0; k < K; ++k) {
+      const __m256 b0 = _mm256_maskload_ps(B + k * ldb + n, mask);
+      for (int r = 0; r < MR; ++r)
+        acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(A + r * am + k * ak), b0, acc[r]);
+    }
+    for (int r = 0; r < MR; ++r) _mm256_maskstore_ps(C + r * ldc + n, mask, acc[r]);
+    n += 8;
+  }
+#else
+  for (; n < N; ++n) {
+    for (int r = 0; r < MR; ++r) {
+      float c = init ? init[r] : 0.f;
+      for (int k = 0; k < K; ++k) c = std::fma(A[r * am + k * ak], B[k * ldb + n], c);
+      C[r * ldc + n] = c;
+    }
+  }
+#endif
+}
+
+// C [M, N] = init (one value per row) + A [M, K] B [K, N] (A by strides, as in `rows`).
+void gemm(int M, int N, int K, const float* A, long am, long ak, const float* B, long ldb,
+          float* C, long ldc, const float* init) {
+  int m = 0;
+  for (; m + 4 <= M; m += 4)
+    rows<4>(N, K, A + m * am, am, ak, B, ldb, C + m * ldc, ldc, init ? init + m : nullptr);
+  for (; m < M; ++m)
+    rows<1>(N, K, A + m * am, am, ak, B, ldb, C + m * ldc, ldc, init ? init + m : nullptr);
+}
+
+// out [cols][rows] = in [rows][cols]^T.
+void transpose(long rows, long cols, const float* in, float* out) {
+  for (long r = 0; r < rows; ++r)
+    for (long c = 0; c < cols; ++c) out[c * rows + r] = in[r * cols + c];
+}
+
+// The sum of x[0..n): eight running sums (x[j] into sum j mod 8, in order), then added in a
+// fixed tree, so the result depends on nothing but x.
+float sum(const float* x, long n) {
+  float part[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+  long j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int t = 0; t < 8; ++t) part[t] += x[j + t];
+  for (int t = 0; j < n; ++j, ++t) part[t] += x[j];
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+struct Shape {
+  long lanes, rows;
+  std::vector<long> widths;  // input, hidden..., output
+  long widest() const { return *std::max_element(widths.begin(), widths.end()); }
+};
+
+Shape shape_of(const at::Tensor& x, const std::vector<at::Tensor>& weights,
+               const std::vector<at::Tensor>& biases) {
+  TORCH_CHECK(x.dim() == 3 && x.scalar_type() == at::kFloat && x.is_contiguous() && x.is_cpu(),
+              "x must be a contiguous float32 CPU tensor [lanes, rows, inputs]");
+  TORCH_CHECK(!weights.empty() && weights.size() == biases.size(),
+              "one bias per weight, at least one layer");
+  Shape s{x.size(0), x.size(1), {x.size(2)}};
+  for (size_t k = 0; k < weights.size(); ++k) {
+    const at::Tensor& w = weights[k];
+    const at::Tensor& b = biases[k];
+    TORCH_CHECK(w.dim() == 3 && w.size(0) == s.lanes && w.size(2) == s.widths.back() &&
+                    w.is_contiguous() && w.scalar_type() == at::kFloat && w.is_cpu(),
+                "weight ", k, " must be contiguous float32 [lanes, out, in] matching the input");
+    TORCH_CHECK(b.dim() == 2 && b.size(0) == s.lanes && b.size(1) == w.size(1) &&
+                    b.is_contiguous() && b.scalar_type() == at::kFloat && b.is_cpu(),
+                "bias ", k, " must be contiguous float32 [lanes, out]");
+    s.widths.push_back(w.size(1));
+  }
+  return s;
+}
+
+void check(const at::Tensor& t, long lanes, long d1, long d2, const char* what) {
+  TORCH_CHECK(t.dim() == 3 && t.size(0) == lanes && t.size(1) == d1 && t.size(2) == d2 &&
+                  t.is_contiguous() && t.scalar_type() == at::kFloat && t.is_cpu(),
+              what, " must be a contiguous float32 CPU tensor [", lanes, ", ", d1, ", ", d2, "]");
+}
+
+}  // namespace
+
+// Logits of every lane [L, B, n_out] into `logits`. With `hidden` (per hidden layer a
+// [L, width, B] tensor: feature-major), the post-ReLU activations are kept there for
+// `backward`; without, they are scratch.
+void forward(const at::Tensor& x, const std::vector<at::Tensor>& weights,
+             const std::vector<at::Tensor>& biases, const std::vector<at::Tensor>& hidden,
+             const at::Tensor& logits) {
+  const Shape s = shape_of(x, weights, biases);
+  const size_t n = weights.size();
+  const long R = s.rows;
+  TORCH_CHECK(hidden.empty() || hidden.size() == n - 1, "one hidden tensor per hidden layer");
+  for (size_t k = 0; k < hidden.size(); ++k) check(hidden[k], s.lanes, s.widths[k + 1], R, "hidden");
+  check(logits, s.lanes, R, s.widths[n], "logits");
+  at::parallel_for(0, s.lanes, 1, [&](long begin, long end) {
+    std::vector<float> in_t(s.widest() * R), scratch(s.widest() * R), out_t(s.widest() * R);
+    for (long l = begin; l < end; ++l) {
+      transpose(R, s.widths[0], x.data_ptr<float>() + l * R * s.widths[0], in_t.data());
+      const float* a = in_t.data();
+      for (size_t k = 0; k < n; ++k) {
+        const long in = s.widths[k], out = s.widths[k + 1];
+        const float* W = weights[k].data_ptr<float>() + l * out * in;
+        float* z = k + 1 == n    ? out_t.data()
+                   : hidden.empty() ? (a == scratch.data() ? in_t.data() : scratch.data())
+                                    : hidden[k].data_ptr<float>() + l * out * R;
+        gemm(out, R, in, W, in, 1, a, R, z, R, biases[k].data_ptr<float>() + l * out);
+        if (k + 1 < n)
+          for (long j = 0; j < out * R; ++j) z[j] = z[j] < 0.f ? 0.f : z[j];
+        a = z;
+      }
+      transpose(s.widths[n], R, out_t.data(), logits.data_ptr<float>() + l * R * s.widths[n]);
+    }
+  });
+}
+
+// Gradients of every lane from the loss gradient `g` [L, B, n_out] and `forward`'s kept
+// activations: per layer, last first, dW = g^T a and db = the sum of g over the rows into
+// `grad_w` and `grad_b`; then, but for the first layer, g = g W through the ReLU (0 where the
+// activation is not positive).
+void backward(const at::Tensor& g, const at::Tensor& x, const std::vector<at::Tensor>& hidden,
+              const std::vector<at::Tensor>& weights, const std::vector<at::Tensor>& biases,
+              const std::vector<at::Tensor>& grad_w, const std::vector<at::Tensor>& grad_b) {
+  const Shape s = shape_of(x, weights, biases);
+  const size_t n = weights.size();
+  const long R = s.rows;
+  TORCH_CHECK(hidden.size() == n - 1 && grad_w.size() == n && grad_b.size() == n,
+              "hidden activations for every hidden layer, gradients for every layer");
+  check(g, s.lanes, R, s.widths[n], "g");
+  for (size_t k = 0; k < n; ++k) {
+    TORCH_CHECK(grad_w[k].sizes() == weights[k].sizes() && grad_w[k].is_contiguous() &&
+                    grad_b[k].sizes() == biases[k].sizes() && grad_b[k].is_contiguous(),
+                "gradients must be shaped like the parameters, contiguous");
+    if (k + 1 < n) check(hidden[k], s.lanes, s.widths[k + 1], R, "hidden");
+  }
+  at::parallel_for(0, s.lanes, 1, [&](long begin, long end) {
+    std::vector<float> up(s.widest() * R), down(s.widest() * R), a_rows(s.widest() * R);
+    for (long l = begin; l < end; ++l) {
+      transpose(R, s.widths[n], g.data_ptr<float>() + l * R * s.widths[n], up.data());
+      for (size_t k = n; k-- > 0;) {
+        const long in = s.widths[k], out = s.widths[k + 1];
+        // This layer's input, row-major (for dW) and, above the first layer, feature-major.
+        const float* a = x.data_ptr<float>() + l * R * in;
+        const float* a_t = nullptr;
+        if (k > 0) {
+          a_t = hidden[k - 1].data_ptr<float>() + l * in * R;
+          transpose(in, R, a_t, a_rows.data());
+          a = a_rows.data();
+        }
+        gemm(out, in, R, up.data(), R, 1, a, in, grad_w[k].data_ptr<float>() + l * out * in, in,
+             nullptr);
+        float* gb = grad_b[k].data_ptr<float>() + l * out;
+        for (long o = 0; o < out; ++o) gb[o] = sum(up.data() + o * R, R);
+        if (k == 0) break;
+        const float* W = weights[k].data_ptr<float>() + l * out * in;
+        gemm(in, R, out, W, 1, in, up.data(), R, down.data(), R, nullptr);
+        for (long j = 0; j < in * R; ++j) up[j] = a_t[j] > 0.f ? down[j] : 0.f;
+      }
+    }
+  });
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("forward", &forward, "every lane's forward pass");
+  m.def("backward", &backward, "every lane's gradients");
+}
