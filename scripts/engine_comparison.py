@@ -1,17 +1,19 @@
-"""Engine rules 3 against rules 4, trial by trial: does the faster engine find the same networks?
+"""One engine's rules against the next, trial by trial: does the faster engine find the same networks?
 
-    python scripts/engine_comparison.py --old docs/engine/rules3_trials --new results
+    python scripts/engine_comparison.py --new results                      # rules 4 against 5
+    python scripts/engine_comparison.py --rules 3 --new <a rules-4 run>    # rules 3 against 4
 
-Rules 4 (dead units dropped from retraining, Adam by torch's fused kernel) computes what rules 3
-computed up to the order of floating-point sums, and those last-bit differences grow, over a
-search's hundreds of retrainings, into different networks trial by trial. So the comparison is
-statistical, by the rule issue 25 set in advance: for the validation, hierarchy and
-input_overlap experiments, the structure_match rate of every cell (the trials that differ only
-by seed) and of each experiment pooled must not differ by Fisher's exact test at 0.05, and each
-experiment's median density must lie within 3% of the old one. Every cell is listed. `--old`
-holds rules 3's trials.csv files (the study run of 2026-12-02, kept in
-docs/engine/rules3_trials), `--new` a run of the current engine. Writes
-docs/engine/rules4_comparison.md and .csv; exit 1 when the rule fails.
+A new rules version computes what the last one computed up to the order of floating-point sums
+(rules 4: dead units dropped from retraining, Adam by torch's fused kernel; rules 5: the CPU
+lanes' passes compiled), and those last-bit differences grow, over a search's hundreds of
+retrainings, into different networks trial by trial. So the comparison is statistical, by the
+rule issue 25 set in advance: for the validation, hierarchy and input_overlap experiments, the
+structure_match rate of every cell (the trials that differ only by seed) and of each experiment
+pooled must not differ by Fisher's exact test at 0.05, and each experiment's median density must
+lie within 3% of the old one. Every cell is listed. `--old` holds the older rules' trials.csv
+files (default docs/engine/rules{R}_trials: rules 3's from the study run of 2026-12-02, rules 4's
+from that of 2026-12-07), `--new` a run of the next rules. Writes
+docs/engine/rules{R+1}_comparison.md and .csv; exit 1 when the rule fails.
 """
 
 from __future__ import annotations
@@ -74,32 +76,33 @@ def pooled(old: pd.DataFrame, new: pd.DataFrame, experiment: str) -> dict:
     }  # fmt: skip
 
 
-def report(per_cell: pd.DataFrame, pools: list[dict]) -> tuple[str, bool]:
+def report(per_cell: pd.DataFrame, pools: list[dict], rules: int) -> tuple[str, bool]:
     differ = per_cell[per_cell["fisher_p"] < ALPHA]
     pool_fail = [p for p in pools if p["fisher_p"] < ALPHA]
     density_fail = [p for p in pools if abs(p["density_ratio"] - 1) > DENSITY_TOLERANCE]
     ok = differ.empty and not pool_fail and not density_fail
+    old, new = f"rules {rules}", f"rules {rules + 1}"
     lines = [
-        "# Engine rules 3 against rules 4",
+        f"# Engine {old} against {new}",
         "",
-        "Made by `python scripts/engine_comparison.py --new results` (rules 3's trials:",
-        "docs/engine/rules3_trials, the study run of 2026-12-02). The rule, set in advance by",
-        "issue 25: Fisher's exact test at 0.05 on structure_match per cell and per experiment",
-        "pooled, and each experiment's median density within 3%.",
+        f"Made by `python scripts/engine_comparison.py --rules {rules} --new results` ({old}'s",
+        f"trials: docs/engine/rules{rules}_trials). The rule, set in advance by issue 25:",
+        "Fisher's exact test at 0.05 on structure_match per cell and per experiment pooled, and",
+        "each experiment's median density within 3%.",
         "",
         f"**Verdict: {'the engines agree' if ok else 'the engines differ'}.** "
         f"{len(per_cell)} cells, {len(differ)} with p < {ALPHA}; pooled: "
         + "; ".join(
-            f"{p['experiment']} {p['new_recovered']}/{p['trials']} (rules 4) against "
-            f"{p['old_recovered']}/{p['trials']} (rules 3), p = {p['fisher_p']:.2f}, median "
+            f"{p['experiment']} {p['new_recovered']}/{p['trials']} ({new}) against "
+            f"{p['old_recovered']}/{p['trials']} ({old}), p = {p['fisher_p']:.2f}, median "
             f"density {p['new_median_density']:.4f} against {p['old_median_density']:.4f} "
             f"(ratio {p['density_ratio']:.3f})"
             for p in pools
         )
         + ".",
         "",
-        "| experiment | graph | arch | lr | batch | epochs | trials | recovered, rules 3 | "
-        "rules 4 | Fisher p | median density, rules 3 | rules 4 |",
+        f"| experiment | graph | arch | lr | batch | epochs | trials | recovered, {old} | "
+        f"{new} | Fisher p | median density, {old} | {new} |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in per_cell.itertuples():
@@ -113,21 +116,25 @@ def report(per_cell: pd.DataFrame, pools: list[dict]) -> tuple[str, bool]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", type=Path, default=ROOT / "docs" / "engine" / "rules3_trials")
+    parser.add_argument("--rules", type=int, default=4, help="the older rules version")
+    parser.add_argument("--old", type=Path, help="default docs/engine/rules{R}_trials")
     parser.add_argument("--new", type=Path, default=ROOT / "results")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "engine")
     parser.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS))
     args = parser.parse_args(argv)
+    if args.old is None:
+        args.old = ROOT / "docs" / "engine" / f"rules{args.rules}_trials"
     per_cell, pools = [], []
     for experiment in args.experiments:
         old, new = trials(args.old, experiment), trials(args.new, experiment)
         per_cell.append(cells(old, new, experiment))
         pools.append(pooled(old, new, experiment))
     table = pd.concat(per_cell, ignore_index=True)
-    text, ok = report(table, pools)
+    text, ok = report(table, pools, args.rules)
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(args.out / "rules4_comparison.md", text)
-    atomic.write_text(args.out / "rules4_comparison.csv", table.to_csv(index=False))
+    name = f"rules{args.rules + 1}_comparison"
+    atomic.write_text(args.out / f"{name}.md", text)
+    atomic.write_text(args.out / f"{name}.csv", table.to_csv(index=False))
     print(text.split("\n\n")[2])
     return 0 if ok else 1
 

@@ -148,7 +148,8 @@ def test_the_engine_comparison_flags_a_cell_that_differs(tmp_path):
         (new / experiment).mkdir(parents=True)
         shutil.copy(old / experiment / "trials.csv", new / experiment / "trials.csv")
     out = tmp_path / "out"
-    args = ["--old", str(old), "--new", str(new), "--out", str(out), "--experiments", "validation"]
+    args = ["--rules", "3", "--old", str(old), "--new", str(new), "--out", str(out)]
+    args += ["--experiments", "validation"]
     assert comparison.main(args) == 0
     # One cell's four recoveries lost, and another's densities doubled: both rules fire.
     table = pd.read_csv(new / "validation" / "trials.csv")
