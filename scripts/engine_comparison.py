@@ -1,4 +1,4 @@
-"""One engine's rules against the next, trial by trial: does the faster engine find the same networks?
+"""One engine rules version against the next, trial by trial: do they find the same networks?
 
     python scripts/engine_comparison.py --new results                      # rules 4 against 5
     python scripts/engine_comparison.py --rules 3 --new <a rules-4 run>    # rules 3 against 4

@@ -16,8 +16,9 @@ from neural_sculpting.cli.main import build_parser, main
 from neural_sculpting.figures import paper_figures
 from neural_sculpting.figures.dispatch import drawing_function
 from neural_sculpting.foundations import paths
+from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study import catalogue
-from neural_sculpting.workflow import Plan, PlanError
+from neural_sculpting.workflow import Job, Plan, PlanError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -219,9 +220,16 @@ def test_every_boolean_trial_is_searched_by_one_cell_of_its_seeds(paper):
     for cell in cells:
         assert len({(t.graph, t.hidden, t.train, t.search, t.pruning) for t in cell.trials}) == 1
         assert [t.seed for t in cell.trials] == [0, 1, 2, 5]
-        outputs = cell.search_outputs()
-        assert len(outputs) == 3 * len(cell.trials) == len(set(outputs))
-    assert len({cell.rule for cell in cells}) == len(cells)  # unique rule names
+    # Jobs run the cells in order, cells_per_job (4 by default) to a job.
+    jobs = paper.search_jobs()
+    assert [cell for job in jobs for cell in job.cells] == cells
+    assert [len(job.cells) for job in jobs] == [4] * (len(cells) // 4) + [len(cells) % 4] * (
+        len(cells) % 4 > 0
+    )
+    for job in jobs:
+        outputs = job.search_outputs()
+        assert len(outputs) == 3 * len(job.trials) == len(set(outputs))
+    assert len({job.rule for job in jobs}) == len(jobs)  # unique rule names
 
 
 def test_every_detecting_trial_is_detected_once_per_analysis(paper):
@@ -231,6 +239,13 @@ def test_every_detecting_trial_is_detected_once_per_analysis(paper):
     for cell in paper.detect_cells():
         inputs = paper.cell_inputs(cell)
         assert all(str(paths.selected_npz(t.key)) in inputs for t in cell.trials)
+    jobs = paper.detect_jobs()
+    assert sorted((t.key, job.analysis) for job in jobs for t in job.trials) == sorted(expected)
+    for job in jobs:
+        assert {cell.analysis for cell in job.cells} == {job.analysis}
+        inputs = paper.job_inputs(job)
+        assert len(inputs) == len(set(inputs))
+        assert all(str(paths.selected_npz(t.key)) in inputs for t in job.trials)
 
 
 def test_a_cell_job_searches_its_trials_as_one_batch(tmp_path, monkeypatch):
@@ -240,30 +255,54 @@ def test_a_cell_job_searches_its_trials_as_one_batch(tmp_path, monkeypatch):
         "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
     }}}  # fmt: skip
     plan = Plan.from_config(config)
-    (cell,) = plan.search_cells()
+    (job,) = plan.search_jobs()
     monkeypatch.chdir(tmp_path)
-    assert main(["search", "--trial", cell.trials_json, "--quiet"]) == 0
-    for trial in cell.trials:
+    assert main(["search", "--trial", job.trials_json, "--quiet"]) == 0
+    for trial in job.trials:
         selected = json.loads(paths.selected_json(trial.key).read_text())
         assert selected["result"]["seed"] == trial.seed
         assert paths.selected_npz(trial.key).is_file()
-    (detect,) = plan.detect_cells()
+    (detect,) = plan.detect_jobs()
     assert main(["detect", "--trial", detect.trials_json]) == 0
     assert all(paths.score_json(t.key, t.analysis).is_file() for t in detect.trials)
 
 
-def test_trials_of_different_settings_are_not_searched_together(capsys):
-    config = {"experiments": {"e": {
-        "graphs": ["input_separable"], "widths": [8, 12], "depths": [1], "seeds": [0],
-        "pu": [70], "pe": [2.5], "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
+def test_a_job_of_several_cells_searches_each_as_it_would_alone(tmp_path, monkeypatch, capsys):
+    """Two cells (widths 8 and 12) in one job: each cell is searched as its own batch, so its
+    selected networks are bitwise those of the cell searched by a job of its own."""
+    config = {"cells_per_job": 2, "experiments": {"e": {
+        "graphs": ["input_separable"], "widths": [8, 12], "depths": [1], "seeds": [0, 3],
+        "pu": [70], "pe": [2.5], "dense_must_reach_threshold": False,
+        "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
     }}}  # fmt: skip
-    trials = Plan.from_config(config).study["e"].trials
-    mixed = "[" + ",".join(t.to_json() for t in trials) + "]"
-    assert main(["search", "--trial", mixed, "--quiet"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "must share their architecture and settings" in err
+    plan = Plan.from_config(config)
+    (job,) = plan.search_jobs()
+    assert len(job.cells) == 2 and len(job.trials) == 4
+    (tmp_path / "together").mkdir()
+    monkeypatch.chdir(tmp_path / "together")
+    assert main(["search", "--trial", job.trials_json, "--quiet"]) == 0
+    together = {t.key: paths.selected_npz(t.key).read_bytes() for t in job.trials}
+    alone = {}
+    for cell in job.cells:
+        folder = tmp_path / f"alone-{cell.trials[0].arch}"
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        assert main(["search", "--trial", Job((cell,)).trials_json, "--quiet"]) == 0
+        alone |= {t.key: paths.selected_npz(t.key).read_bytes() for t in cell.trials}
+    assert together == alone
+    (detect,) = plan.detect_jobs()
+    monkeypatch.chdir(tmp_path / "together")
+    assert main(["detect", "--trial", detect.trials_json]) == 0
+    assert all(paths.score_json(t.key, t.analysis).is_file() for t in detect.trials)
     assert main(["detect", "--trial", "[]"]) == 2
     assert "no trial given" in capsys.readouterr().err
+
+
+def test_a_job_count_below_one_cell_is_refused():
+    config = {"cells_per_job": 0, "experiments": {"e": {"graphs": ["input_separable"]}}}
+    with pytest.raises(SculptError, match="cells_per_job") as error:
+        Plan.from_config(config)
+    assert "\n" not in str(error.value)
 
 
 def test_a_cell_job_recomputes_only_the_trial_whose_files_are_gone(tmp_path, monkeypatch):
@@ -272,10 +311,10 @@ def test_a_cell_job_recomputes_only_the_trial_whose_files_are_gone(tmp_path, mon
         "pu": [50, 70], "pe": [2.5], "dense_must_reach_threshold": False,
         "train": {"lr": 0.05, "batch_size": 8, "epochs": 3},
     }}}  # fmt: skip
-    (cell,) = Plan.from_config(config).search_cells()
+    (job,) = Plan.from_config(config).search_jobs()
     monkeypatch.chdir(tmp_path)
-    assert main(["search", "--trial", cell.trials_json, "--quiet"]) == 0
-    kept, lost = (paths.trial_dir(t.key) for t in cell.trials)
+    assert main(["search", "--trial", job.trials_json, "--quiet"]) == 0
+    kept, lost = (paths.trial_dir(t.key) for t in job.trials)
     stages = ("dense", "units", "edges", "selected")
     before = {
         (folder, stage): (folder / f"{stage}.pt").read_bytes()
@@ -285,7 +324,7 @@ def test_a_cell_job_recomputes_only_the_trial_whose_files_are_gone(tmp_path, mon
     written = {stage: (kept / f"{stage}.json").stat().st_mtime_ns for stage in stages}
     for path in lost.iterdir():
         path.unlink()
-    assert main(["search", "--trial", cell.trials_json, "--quiet"]) == 0
+    assert main(["search", "--trial", job.trials_json, "--quiet"]) == 0
     # The lost trial is computed again, bitwise as before; its sibling's files are not touched.
     for stage in stages:
         assert (lost / f"{stage}.pt").read_bytes() == before[(lost, stage)], stage

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from neural_sculpting.cli.graphs import dataset_task_of, trial_task
 from neural_sculpting.foundations import paths
@@ -16,20 +17,24 @@ from neural_sculpting.study.trial import trials_from_json
 def _detect(args: argparse.Namespace) -> int:
     from neural_sculpting.analysis.trial import write_analysis
 
-    if args.trial is not None:  # the workflow: trials of the study (a cell), as JSON
+    if args.trial is not None:  # the workflow: trials of the study (cells), as JSON
         trials = trials_from_json(args.trial)
-        task = trial_task(trials[0])  # a cell's trials share their task
-        jobs = [
-            (paths.trial_dir(t.key), t.detection, paths.analysis_dir(t.key, t.analysis))
-            for t in trials
-        ]
+        tasks: dict[tuple, Any] = {}  # a cell's trials share their task: each loaded once
+        jobs = []
+        for t in trials:
+            task = tasks.get((t.graph, t.data_file))
+            if task is None:
+                task = tasks[(t.graph, t.data_file)] = trial_task(t)
+            jobs.append(
+                (paths.trial_dir(t.key), t.detection, paths.analysis_dir(t.key, t.analysis), task)
+            )
     else:
         if args.trial_dir is None or args.graph is None:
             raise UsageError("--trial-dir and --graph are needed without --trial")
         settings = DetectionSettings(args.modularity_threshold, args.merge_threshold)
-        jobs = [(args.trial_dir, settings, args.out_dir or args.trial_dir)]
         task = dataset_task_of(args, lambda: _selected_arch(args.trial_dir))
-    for trial_dir, settings, out_dir in jobs:
+        jobs = [(args.trial_dir, settings, args.out_dir or args.trial_dir, task)]
+    for trial_dir, settings, out_dir, task in jobs:
         score = write_analysis(trial_dir, out_dir, task, settings)
         if score.trainable and score.structure_match is None:  # a task with nothing expected
             print(f"{trial_dir}: {score.n_modules} hidden modules (unscored)")

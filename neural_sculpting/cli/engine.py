@@ -1,14 +1,16 @@
 """`sculpt train | prune-units | prune-edges | select | search`: the engine's stages.
 
-The workflow hands each job one trial of the study as `--trial JSON` (`Trial.to_json()`); its
-folder is then `results/trials/<trial key>/`. By hand, a trial is given by flags instead: one or
-several `--graph` (or `--mnist FILE.npz`, a composite dataset from `sculpt mnist-data`, whose task
-is `mnist_two_digits` or `mnist_hierarchical`) and `--seed`, with the settings' flags, whose names,
-defaults and help come from the settings' dataclasses (`study/hparams.py`); each trial's folder
-comes from the `--out` template (placeholders `{graph}` and `{seed}`), and all trials of one call
-run their lanes in one batch. `search` runs every stage, reusing a stage's files where they exist
-and match the request; the single-stage commands compute only their own stage and need the
-earlier stages' files.
+The workflow hands each job trials of the study as `--trial JSON` (`Trial.to_json()`): one
+cell's (trials that differ only by seed, searched as one batch), or several cells', searched
+one cell after another in this one process; a trial's folder is `results/trials/<trial key>/`.
+By hand, a trial is given by flags instead: one or several `--graph` (or `--mnist FILE.npz`, a
+composite dataset from `sculpt mnist-data`, whose task is `mnist_two_digits` or
+`mnist_hierarchical`) and `--seed`, with the settings' flags, whose names, defaults and help come
+from the settings' dataclasses (`study/hparams.py`); each trial's folder comes from the `--out`
+template (placeholders `{graph}` and `{seed}`), and all trials of one call run their lanes in one
+batch. `search` runs every stage, reusing a stage's files where they exist and match the
+request; the single-stage commands compute only their own stage and need the earlier stages'
+files.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from neural_sculpting.study.hparams import (
     TrainingHparams,
 )
 from neural_sculpting.study.paper_choices import paper_choice
-from neural_sculpting.study.trial import trials_from_json
+from neural_sculpting.study.trial import Trial, trials_from_json
 from neural_sculpting.study.trial_settings import trial_settings
 
 if TYPE_CHECKING:
@@ -57,9 +59,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     task.add_argument(
         "--trial",
         metavar="JSON",
-        help="one trial of a study as Trial.to_json() writes it, or a JSON list of trials that "
-        "differ only by seed or task (a cell of the study: what the workflow passes, searched as "
-        "one batch); their settings replace every flag below",
+        help="one trial of a study as Trial.to_json() writes it, or a JSON list of trials (what "
+        "the workflow passes): those that differ only by seed or task, a cell of the study, are "
+        "searched as one batch, the cells one after another; their settings replace every flag "
+        "below",
     )
     task.add_argument(
         "--graph",
@@ -185,31 +188,36 @@ def _described_file_data(path: Path, description: str | None) -> TaskData:
     return data
 
 
-def _from_trial(args: argparse.Namespace):
-    """The search of the trials given as JSON (one, or a cell's): settings, folders, data."""
-    from neural_sculpting.engine.settings import SearchSettings, SearchTrial
+def _from_trials(args: argparse.Namespace) -> list[tuple]:
+    """The searches of the trials given as JSON, one per cell (trials sharing their
+    architecture, settings and data), in the order of each cell's first trial: each as
+    (trials, settings, data)."""
+    from neural_sculpting.engine.settings import SearchSettings
 
-    trials = trials_from_json(args.trial)
-    settings = {SearchSettings.of_trial(t) for t in trials}
-    datasets = {t.dataset or t.data_file for t in trials}
-    if len(settings) > 1 or len(datasets) > 1:
-        raise EngineUsageError(
-            "--trial: the trials of one search must share their architecture and settings "
-            f"(got {len(settings)} settings and {len(datasets)} datasets)"
-        )
-    (dataset,) = datasets
+    cells: dict[tuple, list[Trial]] = {}
+    for trial in trials_from_json(args.trial):
+        key = (SearchSettings.of_trial(trial), trial.dataset or trial.data_file)
+        cells.setdefault(key, []).append(trial)
+    return [_cell_search(settings, trials) for (settings, _), trials in cells.items()]
+
+
+def _cell_search(settings, trials: list[Trial]) -> tuple:
+    """One cell's search: its trials' folders, with its data and imported network if any."""
+    from neural_sculpting.engine.settings import SearchTrial
+
+    first = trials[0]
     data = None
-    if trials[0].data_file is not None:
-        data = _file_data(dataset.path, trials[0].graph, dataset.class_groups)
-    elif dataset is not None:
-        data = _mnist_data(dataset.path)
+    if first.data_file is not None:
+        data = _file_data(first.data_file.path, first.graph, first.data_file.class_groups)
+    elif first.dataset is not None:
+        data = _mnist_data(first.dataset.path)
     imported = None
-    if trials[0].data_file is not None and trials[0].data_file.model is not None:
+    if first.data_file is not None and first.data_file.model is not None:
         from neural_sculpting.tasks.model_file import load_model_file
 
-        imported = load_model_file(Path(trials[0].data_file.model))
+        imported = load_model_file(Path(first.data_file.model))
     runs = [SearchTrial(t.graph, t.seed, paths.trial_dir(t.key), imported=imported) for t in trials]
-    return runs, settings.pop(), data
+    return runs, settings, data
 
 
 def _from_flags(args: argparse.Namespace):
@@ -322,16 +330,17 @@ def run_command(command: str, args: argparse.Namespace) -> int:
             raise EngineUsageError("--memory-budget-gb must be positive")
         budget = args.memory_budget_gb * 2**30
     device = resolve_device(args.device)
-    trials, exp, data = _from_trial(args) if args.trial is not None else _from_flags(args)
-    runner = Search(trials, exp, device, data, not args.quiet, args.state_every, budget)
+    searches = _from_trials(args) if args.trial is not None else [_from_flags(args)]
     until, compute = _STAGES[command]
-    results = runner.run(until, compute)
-    if until == "selected":
-        for result in results:
-            print(json.dumps(result.to_json()) if args.json else describe(result))
-    else:
-        seconds = runner.stage_seconds.get(until, 0.0)
-        print(f"{command}: {len(trials)} trial(s), stage {until} done in {seconds:.1f} s")
+    for trials, exp, data in searches:
+        runner = Search(trials, exp, device, data, not args.quiet, args.state_every, budget)
+        results = runner.run(until, compute)
+        if until == "selected":
+            for result in results:
+                print(json.dumps(result.to_json()) if args.json else describe(result))
+        else:
+            seconds = runner.stage_seconds.get(until, 0.0)
+            print(f"{command}: {len(trials)} trial(s), stage {until} done in {seconds:.1f} s")
     return 0
 
 

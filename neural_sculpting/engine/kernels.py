@@ -2,14 +2,15 @@
 
 `csrc/lane_kernels.cpp` runs each lane's whole pass from its own small matrices. It is built
 with torch's extension builder at first use (a C++ compiler and ninja; about 40 s once, then
-cached in torch's extension folder, `TORCH_EXTENSIONS_DIR`) and used for float32 lanes on the
-CPU; CUDA lanes keep torch's batched products. `python -m neural_sculpting.engine.kernels`
+kept in `build_root()`) and used for float32 lanes on the CPU; CUDA lanes keep torch's batched
+products. `python -m neural_sculpting.engine.kernels`
 builds it ahead of a run (`scripts/setup.sh` does), so parallel jobs never wait on a build.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import math
 import os
 import shutil
@@ -76,28 +77,43 @@ def compile_flags(vector: bool | None = None) -> list[str]:
 def lane_kernels(vector: bool | None = None) -> ModuleType:
     """The built module (built on first call in this process, reused from the cache after);
     `vector` as in `compile_flags`."""
-    from torch.utils import cpp_extension
-
     flags = compile_flags(vector)
+    # The name carries the digest of the source, the flags and torch's version: an edited
+    # source, another CPU's flags or another torch get a build of their own, never a stale one.
+    stamp = SOURCE.read_bytes() + " ".join(flags).encode() + torch.__version__.encode()
+    name = f"neural_sculpting_lanes_{hashlib.sha256(stamp).hexdigest()[:12]}"
+    folder = build_root() / name
+    built = folder / f"{name}.so"
+    if built.is_file():
+        # Built before: imported as it is (asking the builder would import it and run ninja,
+        # a few tenths of a second in every search job).
+        spec = importlib.util.spec_from_file_location(name, built)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
     # torch runs `ninja` from PATH; the one pip installed sits beside this interpreter, which a
     # job started as `.venv/bin/python` without an activated environment does not have on PATH.
     if shutil.which("ninja") is None:
         os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
-    # The name carries the source's and the flags' digest: an edited source or another CPU's
-    # flags get their own build folder instead of a stale one.
-    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(flags).encode()).hexdigest()[:12]
+    from torch.utils import cpp_extension
+
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         return cpp_extension.load(
-            name=f"neural_sculpting_lanes_{digest}",
-            sources=[str(SOURCE)],
-            extra_cflags=flags,
-            verbose=False,
+            name=name, sources=[str(SOURCE)], extra_cflags=flags, build_directory=str(folder)
         )
     except (OSError, RuntimeError, ImportError) as err:
         raise KernelBuildError(
             f"the engine's compiled passes ({SOURCE.name}) did not build: {err}. "
-            "They need a C++ compiler and ninja (pip install ninja); see README, Set-up"
+            "They need a C++ compiler and ninja (pip install ninja); see README, Quick start"
         ) from err
+
+
+def build_root() -> Path:
+    """Where the builds are kept: `$SCULPT_KERNELS_DIR`, else ~/.cache/neural_sculpting/kernels
+    (one folder per build; parallel jobs that find none wait on the first one's build)."""
+    root = os.environ.get("SCULPT_KERNELS_DIR")
+    return Path(root) if root else Path.home() / ".cache" / "neural_sculpting" / "kernels"
 
 
 def runs_on(x: torch.Tensor) -> bool:
@@ -111,10 +127,7 @@ def main() -> int:
     except KernelBuildError as err:
         print(f"kernels: {err}", file=sys.stderr)
         return 1
-    print(
-        f"kernels: {module.__name__} built ({' '.join(compile_flags())}), "
-        f"cache {os.environ.get('TORCH_EXTENSIONS_DIR', 'torch default')}"
-    )
+    print(f"kernels: {module.__name__} ready ({' '.join(compile_flags())}) in {build_root()}")
     return 0
 
 

@@ -6,10 +6,11 @@ targets for each top-level rule. Every file name comes from `foundations.paths`,
 `study.catalogue`. Jobs receive their trials as JSON (`trials_to_json`), so no job re-expands the
 study.
 
-Boolean and dataset-file trials run by `Cell`: the trials that differ only by seed share one search
-job (their lanes in one batch) and one detection job per analysis. Each trial keeps its own folder
-and files, and each of its files stays a target; a cell's job recomputes only what is missing, since
-the search reuses every stage file that matches (a sibling's networks are loaded, not retrained).
+Boolean and dataset-file trials run by `Cell`: the trials that differ only by seed are searched
+together (their lanes in one batch), and a `Job` runs a few cells (`cells_per_job`), one after
+another: one search job, and one detection job per analysis. Each trial keeps its own folder and
+files, and each of its files stays a target; a job recomputes only what is missing, since the
+search reuses every stage file that matches (a sibling's networks are loaded, not retrained).
 
 The jobs (`cells.py`) and the target lists the rules share (`targets.py`) have modules of their
 own; the names the rules use are imported here.
@@ -28,7 +29,7 @@ from neural_sculpting.study.defaults import TaskKind
 from neural_sculpting.study.experiments import load_study
 from neural_sculpting.study.trial import DatasetSpec, Experiment, Trial
 from neural_sculpting.tasks.catalog import task_path
-from neural_sculpting.workflow.cells import Cell, PlanError, RunSettings, cell_key
+from neural_sculpting.workflow.cells import Cell, Job, PlanError, RunSettings, cell_key, jobs_of
 from neural_sculpting.workflow.targets import (
     drawing_targets,
     experiment_targets,
@@ -36,7 +37,7 @@ from neural_sculpting.workflow.targets import (
     trial_dir_of,
 )
 
-__all__ = ["Cell", "Plan", "PlanError", "RunSettings", "drawing_targets", "trial_dir_of"]
+__all__ = ["Cell", "Job", "Plan", "PlanError", "RunSettings", "drawing_targets", "trial_dir_of"]
 
 
 class Plan:
@@ -63,6 +64,7 @@ class Plan:
             device=config.get("device", defaults.device),
             threads=config.get("threads", defaults.threads),
             state_every=config.get("state_every", defaults.state_every),
+            cells_per_job=config.get("cells_per_job", defaults.cells_per_job),
         )
         return cls(study, run)
 
@@ -114,6 +116,22 @@ class Plan:
             Cell(key, tuple(sorted(ts.values(), key=lambda t: t.seed)), analysis)
             for (key, analysis), ts in cells.items()
         ]
+
+    def search_jobs(self) -> list[Job]:
+        """`search_cells`, `cells_per_job` to a job."""
+        return jobs_of(self.search_cells(), self.run.cells_per_job)
+
+    def detect_jobs(self) -> list[Job]:
+        """`detect_cells` by analysis, `cells_per_job` to a job."""
+        by_analysis: dict[str | None, list[Cell]] = {}
+        for cell in self.detect_cells():
+            by_analysis.setdefault(cell.analysis, []).append(cell)
+        per_job = self.run.cells_per_job
+        return [job for cells in by_analysis.values() for job in jobs_of(cells, per_job)]
+
+    def job_inputs(self, job: Job) -> list[str]:
+        """Its cells' inputs (`cell_inputs`), each once."""
+        return list(dict.fromkeys(path for cell in job.cells for path in self.cell_inputs(cell)))
 
     def cell_inputs(self, cell: Cell) -> list[str]:
         """What a cell's search learns from (its function graph), or what its detection reads

@@ -3,23 +3,24 @@
 # and scoring.
 
 
-# One search job per cell of Boolean trials (the trials that differ only by seed, `Cell` in
-# neural_sculpting/workflow/): their lanes train as one batch, so a process, its imports and a
-# Snakemake job are paid once per cell. Each trial keeps its own files; a rerun of the cell loads
-# every sibling's stage files that are still valid instead of retraining them.
-for cell in PLAN.search_cells():
+# One search job per few cells of Boolean trials (a cell: the trials that differ only by seed,
+# whose lanes train as one batch; a `Job` in neural_sculpting/workflow/ runs `cells_per_job` of
+# them one after another), so a process, its imports and a Snakemake job are paid once for them.
+# Each trial keeps its own files; a rerun of the job loads every stage file that is still valid
+# instead of retraining it.
+for job in PLAN.search_jobs():
 
     rule:
         name:
-            cell.rule
+            job.rule
         input:
-            PLAN.cell_inputs(cell),
+            PLAN.job_inputs(job),
         output:
-            cell.search_outputs(),
+            job.search_outputs(),
         log:
-            cell.log("search"),
+            job.log("search"),
         benchmark:
-            cell.benchmark("search")
+            job.benchmark("search")
         # Searches are the long jobs: start them before the short ones that are ready too.
         priority: 1
         # A cluster runs many cells in one job (profiles/slurm).
@@ -31,12 +32,12 @@ for cell in PLAN.search_cells():
         resources:
             mem_mb=2000,
             # minutes: a cell of four hierarchy trials takes a few on one core
-            runtime=30,
+            runtime=30 * len(job.cells),
             # The search is the one stage that can use a GPU; ask for one when the config says cuda.
             gpu=PLAN.run.gpu,
         params:
             sculpt=SCULPT,
-            trials=cell.trials_json,
+            trials=job.trials_json,
             device=PLAN.run.device,
             state_every=PLAN.run.state_every,
         shell:
@@ -82,21 +83,21 @@ rule search_mnist:
         "--threads {threads} --state-every {params.state_every:q} {params.budget} > {log:q} 2>&1"
 
 
-# One detection job per cell and analysis: NumPy, SciPy and networkx only (no torch, no
+# One detection job per few cells and analysis: NumPy, SciPy and networkx only (no torch, no
 # scikit-learn), reading each trial's selected.npz.
-for cell in PLAN.detect_cells():
+for job in PLAN.detect_jobs():
 
     rule:
         name:
-            cell.rule
+            job.rule
         input:
-            PLAN.cell_inputs(cell),
+            PLAN.job_inputs(job),
         output:
-            cell.detect_outputs(),
+            job.detect_outputs(),
         log:
-            cell.log(cell.analysis),
+            job.log(job.analysis),
         benchmark:
-            cell.benchmark(cell.analysis)
+            job.benchmark(job.analysis)
         group:
             "trials"
         conda:
@@ -104,9 +105,9 @@ for cell in PLAN.detect_cells():
         threads: 1
         resources:
             mem_mb=1000,
-            runtime=10,
+            runtime=10 * len(job.cells),
         params:
             sculpt=SCULPT,
-            trials=cell.trials_json,
+            trials=job.trials_json,
         shell:
             "{params.sculpt} detect --trial {params.trials:q} > {log:q} 2>&1"
