@@ -3,6 +3,7 @@
 Usage:
 
     python scripts/time_report.py [RESULTS_DIR] [--log SNAKEMAKE_LOG] [--cores N]
+                                  [--configfile CONFIG]
 
 RESULTS_DIR defaults to `results`. Every rule writes a benchmark TSV under
 `RESULTS_DIR/benchmarks/` (columns `s`, `h:m:s`, ..., `cpu_time`; one row per repeat). The
@@ -27,7 +28,9 @@ Layouts understood under `benchmarks/`:
 
 - `cells/<graph>/<arch>/<train>/<search>/search.tsv`: one search job for all seeds of a cell;
   its trials are the `RESULTS_DIR/trials/<cell>/s*/` folders holding `selected.json`.
-  Any other stem there is one detection job for all seeds of the cell.
+  Any other stem there is one detection job for all seeds of the cell. A folder `<search>+N`
+  is a job of N + 1 cells (`cells_per_job`), that cell and the N after it in the plan of the
+  run's config, which `--configfile` then names (its trials holding `selected.json`).
 - `trials/<graph>/<arch>/<train>/<search>/s<seed>/search.tsv` (or `<analysis>.tsv`): one
   search (or detection) job for one trial.
 - `graphs/<graph>/*.tsv`, `data/*.tsv`, `experiments/<experiment>/trials_table.tsv`,
@@ -137,8 +140,28 @@ def cell_trials(results: Path, cell: str) -> frozenset[str]:
     return frozenset(f"{cell}/{marker.parent.name}" for marker in folder.glob("s*/selected.json"))
 
 
-def collect_jobs(results: Path) -> list[Job]:
-    """Read every benchmark TSV under results/benchmarks/ into a Job."""
+def plan_jobs(configfile: Path) -> dict[tuple[str, str], frozenset[str]]:
+    """(job key, benchmark stem: "search" or the analysis) -> trials, for every search and
+    detection job of the config's plan."""
+    import yaml
+
+    from neural_sculpting.foundations.errors import SculptError
+    from neural_sculpting.workflow import Plan
+
+    try:
+        plan = Plan.from_config(yaml.safe_load(configfile.read_text()))
+    except (OSError, yaml.YAMLError, SculptError) as exc:
+        raise ReportError(f"{configfile}: cannot plan the run ({_first_line(exc)})") from exc
+    jobs = {(job.key, "search"): job for job in plan.search_jobs()}
+    jobs |= {(job.key, str(job.analysis)): job for job in plan.detect_jobs()}
+    return {key: frozenset(t.key for t in job.trials) for key, job in jobs.items()}
+
+
+def collect_jobs(
+    results: Path, planned: dict[tuple[str, str], frozenset[str]] | None = None
+) -> list[Job]:
+    """Read every benchmark TSV under results/benchmarks/ into a Job (`planned`: the trials
+    of the plan's jobs, `plan_jobs`, needed for jobs of several cells)."""
     benchmarks = results / "benchmarks"
     if not benchmarks.is_dir():
         raise ReportError(f"{results}: no benchmarks/ folder (is this a results folder?)")
@@ -148,6 +171,18 @@ def collect_jobs(results: Path) -> list[Job]:
         stage, unit = classify(rel)
         if unit is None:
             trials: frozenset[str] = frozenset()
+        elif rel.parts[0] == "cells" and re.search(r"\+\d+$", unit):
+            if planned is None or (unit, rel.stem) not in planned:
+                why = (
+                    "give the run's --configfile"
+                    if planned is None
+                    else "not in --configfile's plan"
+                )
+                raise ReportError(f"{path}: a job of several cells ({why})")
+            trials = frozenset(
+                t for t in planned[unit, rel.stem]
+                if (results / "trials" / t / "selected.json").is_file()
+            )  # fmt: skip
         elif rel.parts[0] == "cells":
             trials = cell_trials(results, unit)
         else:
@@ -442,6 +477,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("results", nargs="?", default="results", type=Path, help="results folder")
     parser.add_argument("--log", type=Path, help="Snakemake log of the run (for the wall time)")
     parser.add_argument("--cores", type=int, help="cores the run was given")
+    parser.add_argument(
+        "--configfile", type=Path, help="the run's config (for jobs of several cells)"
+    )
     args = parser.parse_args(argv)
     if args.cores is not None and args.cores < 1:
         parser.error("--cores must be at least 1")
@@ -451,7 +489,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        jobs = collect_jobs(args.results)
+        planned = plan_jobs(args.configfile) if args.configfile is not None else None
+        jobs = collect_jobs(args.results, planned)
         if args.log is not None:
             wall_s = log_wall_seconds(args.log)
             source = f"from the Snakemake log `{args.log}` (last - first timestamp)"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,28 @@ def test_arithmetic_by_experiment_sums_each_trials_stage_records(results: Path) 
     assert table.loc["paper", "cpu_h"] == pytest.approx(4 * 2.5 / 3600)
     report = time_report.render_report(results, time_report.collect_jobs(results), 1.0, "x", 2)
     assert "| paper | 4 | 3 | 2.50 | 0.003 |" in report
+
+
+def test_a_job_of_several_cells_takes_its_trials_from_the_runs_plan(tmp_path, capsys):
+    import yaml
+
+    from neural_sculpting.workflow import Plan
+
+    config = {"cells_per_job": 2, "experiments": {"e": {
+        "graphs": ["input_separable"], "widths": [8, 12], "depths": [1], "seeds": [0, 3],
+        "pu": [70], "pe": [2.5], "train": {"lr": 0.05, "batch_size": 8, "epochs": 2},
+    }}}  # fmt: skip
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    (job,) = Plan.from_config(config).search_jobs()
+    assert job.key.endswith("+1")
+    root = tmp_path / "results"
+    write_benchmark(root / "benchmarks" / "cells" / job.key / "search.tsv", 10, 8)
+    for trial in job.trials:
+        make_trial(root, trial.key)
+    status, out, err = run_main(capsys, str(root), "--configfile", str(configfile))
+    assert status == 0, err
+    assert re.search(r"\| search \| 1 \| 8\.0 \| 10\.0 \| 4 \| 2\.0 \|", out), out
+    status, out, err = run_main(capsys, str(root))
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "give the run's --configfile" in err
