@@ -118,16 +118,31 @@ class Plan:
         ]
 
     def search_jobs(self) -> list[Job]:
-        """`search_cells`, `cells_per_job` to a job."""
-        return jobs_of(self.search_cells(), self.run.cells_per_job)
+        """`search_cells` in jobs (`_jobs`)."""
+        return self._jobs(self.search_cells())
 
     def detect_jobs(self) -> list[Job]:
-        """`detect_cells` by analysis, `cells_per_job` to a job."""
-        by_analysis: dict[str | None, list[Cell]] = {}
-        for cell in self.detect_cells():
-            by_analysis.setdefault(cell.analysis, []).append(cell)
-        per_job = self.run.cells_per_job
-        return [job for cells in by_analysis.values() for job in jobs_of(cells, per_job)]
+        """`detect_cells` in jobs (`_jobs`), each of one analysis."""
+        return self._jobs(self.detect_cells())
+
+    def _jobs(self, cells: list[Cell]) -> list[Job]:
+        """`cells_per_job` Boolean cells to a job, in order, among the cells of one experiment
+        and analysis, so that a target never runs another experiment's cells; a dataset-file
+        cell (minutes to an hour each) is a job of its own."""
+        experiment_of: dict[str, str] = {}
+        for name, experiment in self.study.items():
+            for trial in experiment.trials:
+                experiment_of.setdefault(trial.key, name)
+        groups: dict[tuple[str, str | None], list[Cell]] = {}
+        for cell in cells:
+            first = cell.trials[0]
+            group = cell.key if first.data_file is not None else experiment_of[first.key]
+            groups.setdefault((group, cell.analysis), []).append(cell)
+        jobs: list[Job] = []
+        for members in groups.values():
+            single = members[0].trials[0].data_file is not None
+            jobs += jobs_of(members, 1 if single else self.run.cells_per_job)
+        return jobs
 
     def job_inputs(self, job: Job) -> list[str]:
         """Its cells' inputs (`cell_inputs`), each once."""
