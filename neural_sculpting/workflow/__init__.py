@@ -127,8 +127,8 @@ class Plan:
 
     def _jobs(self, cells: list[Cell]) -> list[Job]:
         """`cells_per_job` Boolean cells to a job, in order, among the cells of one experiment
-        and analysis, so that a target never runs another experiment's cells; a dataset-file
-        cell (minutes to an hour each) is a job of its own."""
+        and analysis, so that a target never runs another experiment's cells; a cell of a
+        dataset file or of MNIST (minutes to an hour a trial) is a job of its own."""
         experiment_of: dict[str, str] = {}
         for name, experiment in self.study.items():
             for trial in experiment.trials:
@@ -136,11 +136,13 @@ class Plan:
         groups: dict[tuple[str, str | None], list[Cell]] = {}
         for cell in cells:
             first = cell.trials[0]
-            group = cell.key if first.data_file is not None else experiment_of[first.key]
+            on_data = first.data_file is not None or first.dataset is not None
+            group = cell.key if on_data else experiment_of[first.key]
             groups.setdefault((group, cell.analysis), []).append(cell)
         jobs: list[Job] = []
         for members in groups.values():
-            single = members[0].trials[0].data_file is not None
+            first = members[0].trials[0]
+            single = first.data_file is not None or first.dataset is not None
             jobs += jobs_of(members, 1 if single else self.run.cells_per_job)
         return jobs
 
