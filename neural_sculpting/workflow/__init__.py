@@ -133,18 +133,17 @@ class Plan:
         for name, experiment in self.study.items():
             for trial in experiment.trials:
                 experiment_of.setdefault(trial.key, name)
-        groups: dict[tuple[str, str | None], list[Cell]] = {}
+        groups: dict[tuple[str, str | None, bool], list[Cell]] = {}
         for cell in cells:
             first = cell.trials[0]
-            on_data = first.data_file is not None or first.dataset is not None
-            group = cell.key if on_data else experiment_of[first.key]
-            groups.setdefault((group, cell.analysis), []).append(cell)
-        jobs: list[Job] = []
-        for members in groups.values():
-            first = members[0].trials[0]
-            single = first.data_file is not None or first.dataset is not None
-            jobs += jobs_of(members, 1 if single else self.run.cells_per_job)
-        return jobs
+            alone = first.data_file is not None or first.dataset is not None
+            group = cell.key if alone else experiment_of[first.key]
+            groups.setdefault((group, cell.analysis, alone), []).append(cell)
+        return [
+            job
+            for (_, _, alone), members in groups.items()
+            for job in jobs_of(members, 1 if alone else self.run.cells_per_job)
+        ]
 
     def job_inputs(self, job: Job) -> list[str]:
         """Its cells' inputs (`cell_inputs`), each once."""
