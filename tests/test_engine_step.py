@@ -134,6 +134,7 @@ def test_epoch_batches_are_the_single_batches(monkeypatch, rows, batch, gather_v
         y = (torch.rand(rows, 3, generator=gen) > 0.5).to(torch.uint8).numpy()
         tables.append((name, x, y))
     lanes = LaneData(boolean_data(tables), [0, 1, 1], "cpu")
+    assert lanes._compiled_gather  # Boolean tables: `batches` gathers by the compiled call
     plan = lanes.epoch_plan([(0, "e"), (1, "e"), (2, "e")])
     got = list(lanes.batches(plan, batch))
     starts = list(range(0, rows, batch))
@@ -158,6 +159,24 @@ def test_the_epoch_plan_draws_each_lane_from_its_own_key():
     order = torch.randperm(8, generator=gen)
     noise = torch.randn(8, 1, generator=gen) * 0.1
     assert torch.equal(both.order[1], order) and torch.equal(both.noise[1], noise)
+
+
+@pytest.mark.parametrize("inputs, noise_std", [(4, 0.1), (8, 0.25), (3, 0.0)])
+def test_every_lanes_plan_is_torchs_shuffle_then_randn_from_its_seed(inputs, noise_std):
+    """The compiled plan against torch's documented calls, lane by lane: at 16 to 256 rows the
+    noise goes through torch's vector normal path, and the last lanes through its remainder."""
+    rows = 1 << inputs
+    x = (torch.arange(rows * inputs).view(rows, inputs) % 3 == 0).to(torch.uint8).numpy()
+    lanes = LaneData(boolean_data([("t", x, x[:, :2])], noise_std=noise_std), [0] * 5, "cpu")
+    seeds = [(1 << 62) + 977 * lane for lane in range(5)]
+    plan = lanes.seeded_plan(seeds)
+    for lane, seed in enumerate(seeds):
+        gen = torch.Generator().manual_seed(seed)
+        assert torch.equal(plan.order[lane], torch.randperm(rows, generator=gen))
+        if noise_std:
+            noise = torch.randn(rows, inputs, generator=gen) * noise_std
+            assert torch.equal(plan.noise[lane], noise)
+    assert (plan.noise is None) == (noise_std == 0)
 
 
 def test_plans_drawn_into_reused_buffers_are_the_fresh_plans():

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from neural_sculpting.engine import kernels
 from neural_sculpting.engine.seeding import KeyPart, derive_seed
 from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study.hparams import ACCURACY_MEASURES
@@ -89,12 +90,9 @@ class TaskData:
         """Stored input rows -> float model inputs (identity for float storage)."""
         return x
 
-    # Additive input noise per epoch: `draw_noise` fills one lane's [N, n] (in the epoch's
-    # shuffled order) from `gen` only, `scale_noise` then scales all lanes' at once.
+    # Additive input noise per epoch: standard normal draws per lane (after its shuffle, from its
+    # generator), which `scale_noise` then scales, all lanes at once.
     draws_noise = False
-
-    def draw_noise(self, gen: torch.Generator, out: torch.Tensor) -> None:
-        raise NotImplementedError
 
     def scale_noise(self, noise: torch.Tensor) -> None:
         """Scale the drawn noise [L, N, n] in place (elementwise)."""
@@ -107,9 +105,6 @@ class BooleanData(TaskData):
     @property
     def draws_noise(self) -> bool:
         return self.noise_std != 0
-
-    def draw_noise(self, gen: torch.Generator, out: torch.Tensor) -> None:
-        out.normal_(generator=gen)  # torch.randn's numbers (it fills its output so)
 
     def scale_noise(self, noise: torch.Tensor) -> None:
         noise.mul_(self.noise_std)
@@ -275,6 +270,12 @@ class LaneData:
         # (a third of the time of indexing [T, N] with two index tensors at these sizes).
         self._rows_x = self.train_x.reshape(-1, self.train_x.shape[2])
         self._rows_y = self.train_y.reshape(-1, self.train_y.shape[2])
+        # Float rows used as they are (every Boolean table): `kernels.py` gathers the batches.
+        self._compiled_gather = (
+            type(data).inputs is TaskData.inputs
+            and kernels.runs_on(self._rows_x)
+            and kernels.runs_on(self._rows_y)
+        )
         self.task_val_x = data.val_x.to(self.device)
         self.task_val_y = data.val_y.to(self.device)
         self._set_lanes(task_index)
@@ -340,20 +341,13 @@ class LaneData:
         if buffers is None or buffers[0].shape[0] != n_lanes:
             order = torch.empty(n_lanes, n_rows, dtype=torch.long)
             noise = torch.empty(n_lanes, n_rows, n_in) if self.data.draws_noise else None
-            buffers = (order, noise, order.unbind(0), noise.unbind(0) if noise is not None else ())
+            buffers = (order, noise)
             self._plan_buffers = buffers if reuse else self._plan_buffers
-        order, noise, order_rows, noise_rows = buffers
-        # Per lane: reseed one generator (`generator`'s stream), shuffle, noise (without noise the
-        # order rows fill the zip). Calls bound once: small tables' cost is this loop's overhead.
-        gen = torch.Generator(device="cpu")
-        reseed, randperm, draw = gen.manual_seed, torch.randperm, self.data.draw_noise
-        for seed, lane_order, lane_noise in zip(
-            seeds, order_rows, noise_rows or order_rows, strict=True
-        ):
-            reseed(seed)
-            randperm(n_rows, generator=gen, out=lane_order)
-            if noise is not None:
-                draw(gen, lane_noise)
+        order, noise = buffers
+        # Per lane: its seed into one generator (`seeding.generator`'s stream), the shuffle, the
+        # noise: torch's own calls, made by `kernels.py` (in Python, their call overhead was
+        # most of the cost at a table's sixteen rows).
+        kernels.lane_kernels().epoch_plan(torch.Generator(device="cpu"), seeds, order, noise)
         if noise is not None:
             self.data.scale_noise(noise)
             noise = noise.to(self.device)
@@ -387,14 +381,17 @@ class LaneData:
         for start in range(0, full, k * batch_size):
             stop = min(full, start + k * batch_size)
             count = (stop - start) // batch_size
-            # [count, L, b]: batch j's rows of every lane, so each [L, b, n] slab is contiguous.
-            rows = plan.order[:, start:stop].reshape(lanes, count, batch_size)
-            x, y = self._gather(rows.transpose(0, 1) + base)
-            if plan.noise is not None:
-                noise = plan.noise[:, start:stop].reshape(lanes, count, batch_size, -1)
-                # Into a contiguous buffer: a plain sum would take the noise's strides.
-                x = torch.add(x, noise.transpose(0, 1), out=torch.empty(x.shape, device=x.device))
-            for j in range(count):
-                yield x[j], y[j]
+            if self._compiled_gather:  # the same gather and sum, in one call
+                x = torch.empty(count, lanes, batch_size, self.data.n_inputs)
+                y = torch.empty(count, lanes, batch_size, self.data.n_outputs)
+                gather = kernels.lane_kernels().gather_batches
+                gather(plan.order, plan.noise, self._rows_x, self._rows_y, base, start, x, y)
+            else:  # [count, L, b]: batch j's rows of every lane; each [L, b, n] slab contiguous
+                rows = plan.order[:, start:stop].reshape(lanes, count, batch_size)
+                x, y = self._gather(rows.transpose(0, 1) + base)
+                if plan.noise is not None:  # into a contiguous buffer, not the noise's strides
+                    noise = plan.noise[:, start:stop].reshape(lanes, count, batch_size, -1)
+                    x = torch.add(x, noise.transpose(0, 1), out=torch.empty_like(x))
+            yield from zip(x, y, strict=True)
         if full < n_rows:
             yield self.batch(plan, full, n_rows)

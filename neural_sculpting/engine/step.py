@@ -5,7 +5,8 @@ loss gradient (sigmoid(z) - y) / (batch x outputs), per layer dW = (h^T g)^T and
 and dh = g W through the ReLU's mask. Every parameter, mask, gradient and Adam moment lives in
 one flat buffer per kind ([layer][lane] order, each layer's block contiguous), so Adam (torch's
 fused kernel, one pass) and the masks are two operations over the whole lane group, and
-autograd's graph is never built.
+autograd's graph is never built. On the CPU the whole step is one call (`kernels.py`'s `Trainer`:
+the compiled passes and the same ATen operations, issued from C++).
 
 Bitwise: each operation is the one autograd and torch's fused Adam run on one flat parameter, on
 the same operands in the same memory layout (the weight gradient is computed as autograd
@@ -42,8 +43,9 @@ class LaneProgram:
         tail_lanes: torch.Tensor | None = None,
         compiled: bool | None = None,
     ) -> None:
-        """`compiled`: the forward and backward passes by `kernels.py` (None: wherever they run,
-        float32 lanes on the CPU), else by torch's batched products (rules 4's step)."""
+        """`compiled`: the whole step by `kernels.py`'s `Trainer` (None: wherever it runs,
+        float32 lanes on the CPU), else the gradients by torch's batched products (rules 4's
+        step) and Adam and the masks from here."""
         tensors = model.parameters()
         sizes = [t.numel() for t in tensors]
         device = model.device
@@ -99,8 +101,15 @@ class LaneProgram:
         self._tail_lanes = tail_lanes
         if compiled is None:
             compiled = kernels.runs_on(self.flat)
-        self._kernels = kernels.lane_kernels() if compiled else None
-        # Per batch size (the last batch of an epoch may be shorter), for the compiled passes:
+        self._trainer = None
+        if compiled:
+            n, adam = self.n_layers, self.adam
+            self._trainer = kernels.lane_kernels().Trainer(
+                self.model.weights, self.model.biases, self.grads[:n], self.grads[n:],
+                self.flat, self.grad, self.mask, adam.exp_avg, adam.exp_avg_sq, adam.step_count,
+                adam.lr, *adam.betas, adam.weight_decay, adam.eps,
+            )  # fmt: skip
+        # Per batch size (the last batch of an epoch may be shorter), for the compiled step:
         # the hidden activations, and the logits, which the loss gradient overwrites, in a
         # padded buffer (`kernels.padded`: a lane's sigmoid must not depend on the lane count).
         self._activations: dict[int, tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]] = {}
@@ -134,28 +143,21 @@ class LaneProgram:
         gradient of each lane's mean BCE, Adam, then the masks. No autograd graph is built
         (nothing here requires a gradient), so the step needs no `no_grad`, whose context costs
         more than some of its operations; call it under one for data that does."""
-        if self._kernels is None:
-            self._batched_gradients(x, y)
-        else:
-            self._compiled_gradients(x.contiguous(), y)
+        if self._trainer is not None:
+            self._trainer.step(x, y, *self._step_buffers(x.shape[1]))
+            return
+        self._batched_gradients(x, y)
         self.adam.step(self.grad)
         self.flat.mul_(self.mask)
 
-    def _compiled_gradients(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        rows, n = x.shape[1], self.n_layers
+    def _step_buffers(self, rows: int) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
+        """The compiled step's activations for batches of `rows` (made at first use)."""
         buffers = self._activations.get(rows)
         if buffers is None:
             widths, lanes = self.model.widths, self.model.n_lanes
             hidden = [torch.empty(lanes, w, rows) for w in widths[1:-1]]
             buffers = self._activations[rows] = (hidden, *kernels.padded(lanes, rows, widths[-1]))
-        hidden, whole, g = buffers
-        model = self.model
-        self._kernels.forward(x, model.weights, model.biases, hidden, g)
-        # d(mean BCE)/dz = (sigmoid(z) - y) / (B * n_out), as in `_batched_gradients`.
-        torch.sigmoid(whole, out=whole)
-        g.sub_(y).mul_(1.0 / (rows * g.shape[2]))
-        grads = self.grads
-        self._kernels.backward(g, x, hidden, model.weights, model.biases, grads[:n], grads[n:])
+        return buffers
 
     def _batched_gradients(self, x: torch.Tensor, y: torch.Tensor) -> None:
         """The gradients by torch's batched products (rules 4; CUDA lanes)."""

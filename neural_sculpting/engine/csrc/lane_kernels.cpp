@@ -52,17 +52,25 @@ void rows(int N, int K, const float* A, long am, long ak, const float* B, long l
   while (n < N) {
     // Eight columns, or the last one to seven as a masked vector (the masked-off elements are
     // neither read nor written).
+    // (Whole vectors unmasked: masked stores are slow on some cores.)
     alignas(32) int bits[8];
     for (int j = 0; j < 8; ++j) bits[j] = j < N - n ? -1 : 0;
     const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(bits));
+    const bool whole = N - n >= 8;
     __m256 acc[MR];
     for (int r = 0; r < MR; ++r) acc[r] = init ? _mm256_set1_ps(init[r]) : _mm256_setzero_ps();
     for (int k = 0; k < K; ++k) {
-      const __m256 b0 = _mm256_maskload_ps(B + k * ldb + n, mask);
+      const float* b = B + k * ldb + n;
+      const __m256 b0 = whole ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, mask);
       for (int r = 0; r < MR; ++r)
         acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(A + r * am + k * ak), b0, acc[r]);
     }
-    for (int r = 0; r < MR; ++r) _mm256_maskstore_ps(C + r * ldc + n, mask, acc[r]);
+    for (int r = 0; r < MR; ++r) {
+      if (whole)
+        _mm256_storeu_ps(C + r * ldc + n, acc[r]);
+      else
+        _mm256_maskstore_ps(C + r * ldc + n, mask, acc[r]);
+    }
     n += 8;
   }
 #else
@@ -86,9 +94,42 @@ void gemm(int M, int N, int K, const float* A, long am, long ak, const float* B,
     rows<1>(N, K, A + m * am, am, ak, B, ldb, C + m * ldc, ldc, init ? init + m : nullptr);
 }
 
-// out [cols][rows] = in [rows][cols]^T.
+#ifdef LANE_KERNELS_AVX2
+// out[c][r] = in[r][c] for an 8 x 8 block (leading dimensions ldi, ldo): unpack, shuffle and
+// swap halves, the usual eight-register transpose. It only moves values.
+inline void transpose8(const float* in, long ldi, float* out, long ldo) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(in + i * ldi);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(out + i * ldo, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(out + (i + 4) * ldo, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#endif
+
+// out [cols][rows] = in [rows][cols]^T (8 x 8 blocks by vector where there are, the rest one
+// element at a time: values are only moved, so both give the same result).
 void transpose(long rows, long cols, const float* in, float* out) {
-  for (long r = 0; r < rows; ++r)
+  long r0 = 0;
+#ifdef LANE_KERNELS_AVX2
+  for (; r0 + 8 <= rows; r0 += 8) {
+    long c = 0;
+    for (; c + 8 <= cols; c += 8) transpose8(in + r0 * cols + c, cols, out + c * rows + r0, rows);
+    for (long r = r0; r < r0 + 8; ++r)
+      for (long cc = c; cc < cols; ++cc) out[cc * rows + r] = in[r * cols + cc];
+  }
+#endif
+  for (long r = r0; r < rows; ++r)
     for (long c = 0; c < cols; ++c) out[c * rows + r] = in[r * cols + c];
 }
 
@@ -217,7 +258,135 @@ void backward(const at::Tensor& g, const at::Tensor& x, const std::vector<at::Te
   });
 }
 
+// Every lane's epoch plan: the generator reseeded with the lane's seed, a shuffle of the rows into
+// order[l], then (with noise) standard normal draws into noise[l]. The very ATen calls
+// `torch.Generator.manual_seed`, `torch.randperm(out=)` and `Tensor.normal_` make, so the same
+// numbers; from here they skip Python's argument parsing and autograd's dispatch, which were most
+// of their cost at a table's sixteen rows.
+void epoch_plan(at::Generator gen, const std::vector<uint64_t>& seeds, at::Tensor order,
+                const c10::optional<at::Tensor>& noise) {
+  const long lanes = static_cast<long>(seeds.size());
+  TORCH_CHECK(order.dim() == 2 && order.size(0) == lanes && order.scalar_type() == at::kLong &&
+                  order.is_contiguous() && order.device().is_cpu(),
+              "order must be a contiguous CPU int64 [lanes, rows]");
+  TORCH_CHECK(!noise || (noise->dim() == 3 && noise->size(0) == lanes &&
+                         noise->size(1) == order.size(1) && noise->is_contiguous() &&
+                         noise->device().is_cpu()),
+              "noise must be a contiguous CPU [lanes, rows, inputs]");
+  at::AutoDispatchBelowADInplaceOrView below_autograd;
+  const long rows = order.size(1);
+  for (long l = 0; l < lanes; ++l) {
+    {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_current_seed(seeds[l]);
+    }
+    at::Tensor lane_order = order.select(0, l);
+    at::randperm_out(lane_order, rows, gen);
+    if (noise) noise->select(0, l).normal_(0.0, 1.0, gen);
+  }
+}
+
+// Batches start/batch .. start/batch + count - 1 of every lane's epoch into x [count, L, b, n] and
+// y [count, L, b, m]: lane l's row i of its epoch is task row base[l] + order[l][i] of `rows_x`
+// and `rows_y` ([tasks x rows, width], float32), plus noise[l][i] (one float addition, as
+// `torch.add`). The gather and addition `LaneData.batches` makes by `index_select` and `add`.
+void gather_batches(const at::Tensor& order, const c10::optional<at::Tensor>& noise,
+                    const at::Tensor& rows_x, const at::Tensor& rows_y, const at::Tensor& base,
+                    long start, const at::Tensor& x, const at::Tensor& y) {
+  const long count = x.size(0), lanes = x.size(1), batch = x.size(2);
+  const long n = rows_x.size(1), m = rows_y.size(1), total = order.size(1);
+  auto float_2d = [](const at::Tensor& t) {
+    return t.dim() == 2 && t.is_contiguous() && t.scalar_type() == at::kFloat && t.is_cpu();
+  };
+  TORCH_CHECK(float_2d(rows_x) && float_2d(rows_y), "rows must be contiguous float32 [rows, width]");
+  TORCH_CHECK(order.dim() == 2 && order.size(0) == lanes && order.is_contiguous() &&
+                  order.scalar_type() == at::kLong && base.numel() == lanes &&
+                  base.is_contiguous() && base.scalar_type() == at::kLong && base.is_cpu(),
+              "order [lanes, rows] and base [lanes] must be contiguous CPU int64");
+  TORCH_CHECK(x.dim() == 4 && x.size(3) == n && x.is_contiguous() &&
+                  x.scalar_type() == at::kFloat && y.dim() == 4 && y.size(0) == count &&
+                  y.size(1) == lanes && y.size(2) == batch && y.size(3) == m &&
+                  y.is_contiguous() && y.scalar_type() == at::kFloat,
+              "x and y must be contiguous float32 [count, lanes, batch, width]");
+  TORCH_CHECK(start >= 0 && start + count * batch <= total, "batches past the epoch's rows");
+  TORCH_CHECK(!noise || (noise->dim() == 3 && noise->size(0) == lanes &&
+                         noise->size(1) == total && noise->size(2) == n &&
+                         noise->is_contiguous() && noise->scalar_type() == at::kFloat),
+              "noise must be contiguous float32 [lanes, rows, inputs]");
+  const int64_t* o = order.data_ptr<int64_t>();
+  const int64_t* b = base.data_ptr<int64_t>();
+  const float* rx = rows_x.data_ptr<float>();
+  const float* ry = rows_y.data_ptr<float>();
+  const float* z = noise ? noise->data_ptr<float>() : nullptr;
+  const long n_rows_x = rows_x.size(0);
+  float* xo = x.data_ptr<float>();
+  float* yo = y.data_ptr<float>();
+  for (long j = 0; j < count; ++j)
+    for (long l = 0; l < lanes; ++l)
+      for (long r = 0; r < batch; ++r) {
+        const long i = start + j * batch + r;
+        const int64_t row = b[l] + o[l * total + i];
+        TORCH_CHECK(row >= 0 && row < n_rows_x, "row ", row, " out of range");
+        const long at = (j * lanes + l) * batch + r;
+        const float* src = rx + row * n;
+        float* dst = xo + at * n;
+        if (z) {
+          const float* add = z + (l * total + i) * n;
+          for (long c = 0; c < n; ++c) dst[c] = src[c] + add[c];
+        } else {
+          std::copy(src, src + n, dst);
+        }
+        std::copy(ry + row * m, ry + row * m + m, yo + at * m);
+      }
+}
+
+// A lane group's training step in one call: `forward`, the mean BCE's gradient
+// (sigmoid(z) - y) / (rows x outputs), `backward`, torch's fused Adam over the flat buffer, then
+// the masks. The elementwise operations are the ATen calls `step.py` made one by one from
+// Python (the same kernels, so the same numbers), without Python and autograd around each.
+class Trainer {
+ public:
+  Trainer(std::vector<at::Tensor> weights, std::vector<at::Tensor> biases,
+          std::vector<at::Tensor> grad_w, std::vector<at::Tensor> grad_b, at::Tensor flat,
+          at::Tensor grad, at::Tensor mask, at::Tensor exp_avg, at::Tensor exp_avg_sq,
+          at::Tensor step_count, double lr, double beta1, double beta2, double weight_decay,
+          double eps)
+      : weights_(std::move(weights)), biases_(std::move(biases)), grad_w_(std::move(grad_w)),
+        grad_b_(std::move(grad_b)), flat_(std::move(flat)), grad_(std::move(grad)),
+        mask_(std::move(mask)), exp_avg_(std::move(exp_avg)),
+        exp_avg_sq_(std::move(exp_avg_sq)), step_count_(std::move(step_count)), lr_(lr),
+        beta1_(beta1), beta2_(beta2), weight_decay_(weight_decay), eps_(eps) {}
+
+  // x [L, B, n_in], y [L, B, n_out]; `hidden` as `forward` keeps them; `logits` [L, B, n_out]
+  // at the start of the zeroed buffer `whole` (whole vector bodies: the sigmoid runs over it all).
+  void step(const at::Tensor& x_in, const at::Tensor& y, const std::vector<at::Tensor>& hidden,
+            at::Tensor whole, at::Tensor logits) {
+    at::AutoDispatchBelowADInplaceOrView below_autograd;
+    const at::Tensor x = x_in.contiguous();
+    forward(x, weights_, biases_, hidden, logits);
+    at::sigmoid_out(whole, whole);
+    logits.sub_(y).mul_(1.0 / static_cast<double>(logits.size(1) * logits.size(2)));
+    backward(logits, x, hidden, weights_, biases_, grad_w_, grad_b_);
+    step_count_.add_(1);
+    at::_fused_adam_({flat_}, {grad_}, {exp_avg_}, {exp_avg_sq_}, {}, {step_count_}, lr_, beta1_,
+                     beta2_, weight_decay_, eps_, /*amsgrad=*/false, /*maximize=*/false);
+    flat_.mul_(mask_);
+  }
+
+ private:
+  std::vector<at::Tensor> weights_, biases_, grad_w_, grad_b_;
+  at::Tensor flat_, grad_, mask_, exp_avg_, exp_avg_sq_, step_count_;
+  double lr_, beta1_, beta2_, weight_decay_, eps_;
+};
+
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("epoch_plan", &epoch_plan, "every lane's shuffle and noise from its seed");
+  m.def("gather_batches", &gather_batches, "an epoch's batches of every lane");
+  py::class_<Trainer>(m, "Trainer", py::module_local())  // each build its own type
+      .def(py::init<std::vector<at::Tensor>, std::vector<at::Tensor>, std::vector<at::Tensor>,
+                    std::vector<at::Tensor>, at::Tensor, at::Tensor, at::Tensor, at::Tensor,
+                    at::Tensor, at::Tensor, double, double, double, double, double>())
+      .def("step", &Trainer::step, "one training step of every lane");
   m.def("forward", &forward, "every lane's forward pass");
   m.def("backward", &backward, "every lane's gradients");
 }
