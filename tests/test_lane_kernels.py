@@ -204,3 +204,23 @@ def test_the_scalar_build_gives_the_vector_builds_numbers():
             results.append([logits, *hidden, *grads])
         for a, b in zip(*results, strict=True):
             assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("rows, outputs", [(16, 1), (7, 3), (256, 16), (5, 13)])
+def test_the_bits_right_are_the_sign_tests_count(rows, outputs):
+    """Per lane, (logits > 0) == truth counted, through the eight-wide body and the tail, with
+    zeros of both signs, infinities and NaN (never above zero) among the logits."""
+    gen = torch.Generator().manual_seed(rows * outputs)
+    lanes = 3
+    logits = torch.randn(lanes, rows, outputs, generator=gen)
+    specials = torch.tensor([0.0, -0.0, float("inf"), float("-inf"), float("nan"), 1e-45])
+    pick = torch.randint(0, 4 * len(specials), logits.shape, generator=gen)
+    logits = torch.where(pick < len(specials), specials[pick.clamp(max=len(specials) - 1)], logits)
+    truth = torch.rand(lanes, rows, outputs, generator=gen) > 0.5
+    got = kernels.lane_kernels().bits_right(logits, truth)
+    for lane in range(lanes):
+        want = sum(
+            (float(z) > 0) == bool(t)
+            for z, t in zip(logits[lane].flatten(), truth[lane].flatten(), strict=True)
+        )
+        assert got[lane].item() == want

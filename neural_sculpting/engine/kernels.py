@@ -35,10 +35,11 @@ VECTOR_BODY = 64
 
 
 def padded(*shape: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(buffer, tensor): a zeroed CPU float32 buffer of whole `VECTOR_BODY`s and, at its start, a
-    contiguous tensor of `shape` (a view of it)."""
+    """(buffer, tensor): a CPU float32 buffer of whole `VECTOR_BODY`s and, at its start, a
+    contiguous tensor of `shape` (a view of it, uninitialised); the buffer's tail is zeros."""
     n = math.prod(shape)
-    buffer = torch.zeros(-(-n // VECTOR_BODY) * VECTOR_BODY)
+    buffer = torch.empty(-(-n // VECTOR_BODY) * VECTOR_BODY)
+    buffer[n:].zero_()
     return buffer, buffer[:n].view(shape)
 
 

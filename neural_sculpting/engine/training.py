@@ -83,6 +83,14 @@ def bce_terms(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (1 - y).mul_(logits).sub_(kernels.lanewise(F.logsigmoid, logits))
 
 
+def bits_right(logits: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+    """[L] output bits right: sigmoid(z) > 0.5 exactly when z > 0, and counting bits keeps 100%
+    exact in floating point (by `kernels.py` on the CPU: the same integers)."""
+    if kernels.runs_on(logits) and logits.is_contiguous() and y_true.is_contiguous():
+        return kernels.lane_kernels().bits_right(logits, y_true)
+    return ((logits > 0) == y_true).sum(dim=(1, 2))
+
+
 @torch.no_grad()
 def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> Evaluation:
     """Accuracy and loss of every lane on its clean validation set, a chunk of rows at a time;
@@ -90,6 +98,8 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
     bits = digits = 0
     sums, means, rows = [], [], []
     one_chunk = data.data.n_val <= data.eval_rows
+    # The rows' losses matter only to a loss over several batches (one batch: infinite).
+    several_batches = batch_size is not None and data.data.n_val > batch_size
     for x, y, y_true in data.val_chunks():
         logits = model.logits(x)
         loss = bce_terms(logits, y)
@@ -97,10 +107,9 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
             means.append(loss.mean(dim=(1, 2)))
         else:
             sums.append(loss.sum(dim=(1, 2)))
-        if batch_size is not None:
+        if several_batches:
             rows.append(loss.mean(dim=2).cpu())
-        # sigmoid(z) > 0.5 exactly when z > 0; counting bits keeps 100% exact in floating point.
-        right = ((logits > 0) == y_true).sum(dim=(1, 2))
+        right = bits_right(logits, y_true)
         bits = right if one_chunk else bits + right
         if data.data.digit_groups:
             right = digits_right(logits, y, data.data)
@@ -113,8 +122,10 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
         per_digit = (digits.double() * 100.0 / (n_val * len(data.data.digit_groups))).cpu()
     accuracy = per_digit if data.accuracy_measure == "per_digit" else per_bit
     selection = None
-    if batch_size is not None:
+    if several_batches:
         selection = validation_batch_loss(rows[0] if one_chunk else torch.cat(rows, 1), batch_size)
+    elif batch_size is not None:
+        selection = torch.full((len(per_bit),), float("inf"), dtype=torch.float64)
     return Evaluation(accuracy, mean_loss.cpu(), per_bit, per_digit, selection)
 
 

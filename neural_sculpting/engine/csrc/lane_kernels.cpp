@@ -340,6 +340,41 @@ void gather_batches(const at::Tensor& order, const c10::optional<at::Tensor>& no
       }
 }
 
+// Per lane, the output bits right at 0.5: the count of (logits > 0) == truth over its rows and
+// outputs (as `((logits > 0) == truth).sum(dim=(1, 2))`, an exact integer either way).
+at::Tensor bits_right(const at::Tensor& logits, const at::Tensor& truth) {
+  TORCH_CHECK(logits.dim() == 3 && logits.is_contiguous() && logits.scalar_type() == at::kFloat &&
+                  logits.is_cpu(),
+              "logits must be a contiguous float32 CPU tensor [lanes, rows, outputs]");
+  TORCH_CHECK(truth.sizes() == logits.sizes() && truth.is_contiguous() &&
+                  truth.scalar_type() == at::kBool && truth.is_cpu(),
+              "truth must be a contiguous bool CPU tensor shaped like the logits");
+  const long lanes = logits.size(0), per = logits.size(1) * logits.size(2);
+  at::Tensor out = at::empty({lanes}, at::kLong);
+  const float* z = logits.data_ptr<float>();
+  const bool* t = truth.data_ptr<bool>();
+  int64_t* o = out.data_ptr<int64_t>();
+  for (long l = 0; l < lanes; ++l) {
+    int64_t right = 0;
+    long j = l * per;
+    const long end = (l + 1) * per;
+#ifdef LANE_KERNELS_AVX2
+    // Eight at a time: the sign test's bits against the truth bytes' bits, wrong ones counted.
+    const __m256 zero = _mm256_setzero_ps();
+    const __m128i none = _mm_setzero_si128();
+    for (; j + 8 <= end; j += 8) {
+      const int positive = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(z + j), zero, _CMP_GT_OQ));
+      const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(t + j));
+      const int truth = _mm_movemask_epi8(_mm_cmpgt_epi8(bytes, none)) & 0xff;
+      right += 8 - __builtin_popcount(static_cast<unsigned>(positive ^ truth));
+    }
+#endif
+    for (; j < end; ++j) right += (z[j] > 0.f) == t[j];
+    o[l] = right;
+  }
+  return out;
+}
+
 // A lane group's training step in one call: `forward`, the mean BCE's gradient
 // (sigmoid(z) - y) / (rows x outputs), `backward`, torch's fused Adam over the flat buffer, then
 // the masks. The elementwise operations are the ATen calls `step.py` made one by one from
@@ -382,6 +417,7 @@ class Trainer {
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("epoch_plan", &epoch_plan, "every lane's shuffle and noise from its seed");
   m.def("gather_batches", &gather_batches, "an epoch's batches of every lane");
+  m.def("bits_right", &bits_right, "every lane's output bits right at 0.5");
   py::class_<Trainer>(m, "Trainer", py::module_local())  // each build its own type
       .def(py::init<std::vector<at::Tensor>, std::vector<at::Tensor>, std::vector<at::Tensor>,
                     std::vector<at::Tensor>, at::Tensor, at::Tensor, at::Tensor, at::Tensor,
