@@ -15,6 +15,7 @@ from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.pruning.edges import edge_schedules, prune_edges_at
 from neural_sculpting.engine.pruning.schedule import (
     LaneSchedule,
+    above,
     percentile_thresholds,
     run_schedule,
 )
@@ -191,3 +192,26 @@ def test_percentile_thresholds_match_numpy_on_random_scores():
         lo = int(np.floor(pos))
         expected = s[lo] + (pos - lo) * (s[min(lo + 1, 49)] - s[lo])
         assert t[i] == pytest.approx(expected, rel=1e-6)
+
+
+def test_lanes_sharing_a_percentile_get_numpys_per_lane_thresholds():
+    """`percentile_thresholds` calls numpy once per distinct p; each lane's threshold, and what it
+    keeps, must be numpy.percentile of that lane alone (ties, NaN, p of 0 and 100, and p as a
+    Python float, an int or a NumPy float64, whose precisions differ)."""
+    rng = np.random.default_rng(0)
+    for case in range(300):
+        lanes, n = int(rng.integers(1, 12)), int(rng.integers(1, 60))
+        values = rng.standard_normal((lanes, n)).astype(np.float32)
+        if case % 3 == 0:
+            values = np.abs(np.round(values, 1))  # many ties
+        if case % 7 == 0:
+            values[rng.integers(0, lanes), rng.integers(0, n)] = np.nan
+        picks = [float(x) for x in rng.choice([0.0, 5.0, 12.5, 33.3, 50.0, 99.9, 100.0], lanes)]
+        p = [q if lane % 3 else np.float64(q) for lane, q in enumerate(picks)]
+        if case % 5 == 0:
+            p = [int(q) for q in picks]
+        want = np.array([np.percentile(values[lane], p[lane]) for lane in range(lanes)])
+        got = percentile_thresholds(torch.from_numpy(values), p)
+        assert np.array_equal(got, want.astype(np.float64), equal_nan=True)
+        kept = above(torch.from_numpy(values), got)
+        assert torch.equal(kept, torch.from_numpy(values > want[:, None]))

@@ -68,9 +68,21 @@ class LaneSchedule:
 
 
 def percentile_thresholds(scores: torch.Tensor, p: Sequence[float]) -> np.ndarray:
-    """numpy.percentile (linear) of each lane's scores [L, N] at its own p (percent)."""
+    """numpy.percentile (linear) of each lane's scores [L, N] at its own p (percent), as float64
+    (each lane's value exactly, whatever precision numpy gave it).
+
+    Lanes of one p share one call along the lanes' axis: elementwise the same partition and
+    interpolation as a call per lane (tested), at a call per distinct p. The p's type is part of
+    the key, since numpy's precision follows it (a Python float interpolates in the scores'
+    float32, a NumPy float64 in float64)."""
     values = scores.detach().cpu().numpy()
-    return np.array([np.percentile(values[i], p[i]) for i in range(values.shape[0])])
+    out = np.empty(values.shape[0])
+    groups: dict[tuple[type, float], list[int]] = {}
+    for lane, q in enumerate(p):
+        groups.setdefault((type(q), q), []).append(lane)
+    for lanes in groups.values():
+        out[lanes] = np.percentile(values[lanes], p[lanes[0]], axis=1)
+    return out
 
 
 def above(scores: torch.Tensor, thresholds: np.ndarray) -> torch.Tensor:
