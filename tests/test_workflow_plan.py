@@ -220,11 +220,21 @@ def test_every_boolean_trial_is_searched_by_one_cell_of_its_seeds(paper):
     for cell in cells:
         assert len({(t.graph, t.hidden, t.train, t.search, t.pruning) for t in cell.trials}) == 1
         assert [t.seed for t in cell.trials] == [0, 1, 2, 5]
-    # Jobs run the cells, cells_per_job (4 by default) to a job, never two experiments' cells.
+    # Jobs run the cells, cells_per_job (8 by default) to a job, never two experiments' cells:
+    # per experiment, full jobs and at most one short one.
     jobs = paper.search_jobs()
     assert sorted(c.key for job in jobs for c in job.cells) == sorted(c.key for c in cells)
-    assert all(1 <= len(job.cells) <= 4 for job in jobs)
-    assert sum(len(job.cells) == 4 for job in jobs) >= 0.9 * len(jobs)
+    assert all(1 <= len(job.cells) <= 8 for job in jobs)
+    experiment_of: dict[str, str] = {}
+    for name, experiment in paper.study.items():
+        for trial in experiment.trials:
+            experiment_of.setdefault(trial.key, name)
+    boolean_jobs = [
+        j for j in jobs if j.trials[0].data_file is None and j.trials[0].dataset is None
+    ]
+    short = [experiment_of[j.trials[0].key] for j in boolean_jobs if len(j.cells) < 8]
+    assert len(short) == len(set(short))
+    assert sum(len(j.cells) == 8 for j in boolean_jobs) > len(short)
     appendix = catalogue.appendix_only_experiments()
     study = [e for e in paper.boolean if e.name not in appendix]
     assert study and len(study) < len(paper.boolean)

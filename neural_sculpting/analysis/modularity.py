@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.distance import pdist, squareform
 
 from neural_sculpting.foundations.errors import SculptError
 
@@ -58,6 +57,9 @@ def cosine_distance_matrix(features: np.ndarray) -> np.ndarray:
 def set_distance_matrix(x: np.ndarray, metric: str) -> np.ndarray:
     """`pdist` with `metric` (cosine or jaccard, undefined for all-zero rows) as a full matrix,
     all-zero rows at distance 1 from every other row and 0 from each other."""
+    # SciPy at first use: a drawing or table job imports this module without computing.
+    from scipy.spatial.distance import pdist, squareform
+
     n = x.shape[0]
     if n < 2:
         return np.zeros((n, n))

@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import linkage
-from scipy.spatial.distance import pdist, squareform
 
 from neural_sculpting.analysis.alive_units import DetectionInputError
 from neural_sculpting.analysis.modularity import (
@@ -87,6 +85,8 @@ def distance_matrix(features: np.ndarray, distance: str = "cosine") -> np.ndarra
         return cosine_distance_matrix(features)
     x = np.asarray(features) != 0
     if distance == "euclidean":
+        from scipy.spatial.distance import pdist, squareform  # SciPy at first use (modularity.py)
+
         n = x.shape[0]
         return squareform(pdist(x.astype(float))) if n >= 2 else np.zeros((n, n))
     return set_distance_matrix(x, "jaccard")
@@ -144,6 +144,8 @@ def merge_tree(distances: np.ndarray, method: str = "average") -> np.ndarray:
     `AgglomerativeClustering(metric="precomputed", linkage=method)` (the authors' clustering)
     calls for its tree, so the merges, ties included, are theirs without importing scikit-learn
     (a second of start-up per detection job). Ward's merges assume Euclidean distances."""
+    from scipy.cluster.hierarchy import linkage  # SciPy at first use (modularity.py)
+
     dist = np.asarray(distances, dtype=float)
     upper = dist[np.triu_indices(dist.shape[0], k=1)]
     return linkage(upper, method=method)[:, :2].astype(int)

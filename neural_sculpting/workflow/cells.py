@@ -25,7 +25,7 @@ class RunSettings:
     device: str = "auto"  # auto | cpu | cuda: where pruning runs
     threads: int = 1  # CPU threads per pruning job
     state_every: float = STATE_EVERY_S  # seconds between saves of a pruning state
-    cells_per_job: int = 4  # cells one search or detection job runs, one after another
+    cells_per_job: int = 8  # cells one search or detection job runs, one after another
 
     @property
     def gpu(self) -> int:
