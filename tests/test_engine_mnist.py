@@ -83,7 +83,7 @@ def test_validation_memory_does_not_grow_with_the_lanes(two_digits):
     assert many.select([3, 5]).task_val_x.data_ptr() == many.task_val_x.data_ptr()
     # Validation comes in chunks of at most eval_rows rows per lane, covering every row once.
     chunked = LaneData(data, [0] * 12, "cpu", eval_rows=64)
-    sizes = [x.shape for x, _, _ in chunked.val_chunks()]
+    sizes = [x.shape for x, *_ in chunked.val_chunks()]
     assert sizes == [(12, 64, 1568)] * 3 + [(12, 8, 1568)]
 
 

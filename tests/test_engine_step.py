@@ -227,6 +227,8 @@ def test_the_evaluation_loss_terms_are_torchs_bce_with_logits_bitwise():
     for logits, targets in cases:
         want = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
         assert torch.equal(bce_terms(logits, targets).view(torch.int32), want.view(torch.int32))
+        kept = bce_terms(logits, targets, 1 - targets)  # the complement made once, beforehand
+        assert torch.equal(kept.view(torch.int32), want.view(torch.int32))
 
 
 def loop_validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:

@@ -288,7 +288,7 @@ class LaneData:
             raise DataError("task index out of range")
         self._task_dev = self.task_index.to(self.device)
         self._row_base = self._task_dev * self.data.n_train  # a lane's first flat row
-        self._val_chunk: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
+        self._val_chunk: tuple[torch.Tensor, ...] | None = None
         self._plan_buffers: tuple | None = None
 
     @property
@@ -301,10 +301,10 @@ class LaneData:
         chosen._set_lanes([int(self.task_index[i]) for i in lanes])
         return chosen
 
-    def val_chunks(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    def val_chunks(self) -> Iterator[tuple[torch.Tensor, ...]]:
         """Every lane's clean validation rows, `eval_rows` at a time: x [L, c, n] (model inputs),
-        y [L, c, m] and y > 0.5. Only one chunk per lane exists at a time, except that a single
-        chunk (every Boolean table) is kept: it is the same at every evaluation."""
+        y [L, c, m], y > 0.5 and 1 - y. Only one chunk per lane exists at a time, except that a
+        single chunk (every Boolean table) is kept: it is the same at every evaluation."""
         if self._val_chunk is not None:
             yield self._val_chunk
             return
@@ -312,7 +312,7 @@ class LaneData:
             stop = start + self.eval_rows
             x = self.task_val_x[:, start:stop].index_select(0, self._task_dev)
             y = self.task_val_y[:, start:stop].index_select(0, self._task_dev)
-            chunk = (self.data.inputs(x), y, y > 0.5)
+            chunk = (self.data.inputs(x), y, y > 0.5, torch.rsub(y, 1))
             if stop >= self.data.n_val and start == 0:
                 self._val_chunk = chunk
             yield chunk

@@ -74,13 +74,17 @@ def digits_right(logits: torch.Tensor, y: torch.Tensor, data: TaskData) -> torch
     return right
 
 
-def bce_terms(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def bce_terms(
+    logits: torch.Tensor, y: torch.Tensor, complement: torch.Tensor | None = None
+) -> torch.Tensor:
     """Elementwise BCE with logits, (1 - y) * z - log(sigmoid(z)): bitwise
     `F.binary_cross_entropy_with_logits(z, y, reduction="none")` (ATen's own composition,
     checked on 83 million values including infinities, subnormals and fractional targets), in
-    place where it can be, which at the validation table's shapes takes 0.6 of its time. The
-    log-sigmoid runs over padded logits' whole buffer (`kernels.lanewise`)."""
-    return (1 - y).mul_(logits).sub_(kernels.lanewise(F.logsigmoid, logits))
+    place where it can be, which at the validation table's shapes takes 0.6 of its time.
+    `complement` is 1 - y made before (`LaneData.val_chunks` keeps it). The log-sigmoid runs
+    over padded logits' whole buffer (`kernels.lanewise`)."""
+    terms = (1 - y).mul_(logits) if complement is None else torch.mul(complement, logits)
+    return terms.sub_(kernels.lanewise(F.logsigmoid, logits))
 
 
 def bits_right(logits: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
@@ -100,9 +104,9 @@ def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> E
     one_chunk = data.data.n_val <= data.eval_rows
     # The rows' losses matter only to a loss over several batches (one batch: infinite).
     several_batches = batch_size is not None and data.data.n_val > batch_size
-    for x, y, y_true in data.val_chunks():
+    for x, y, y_true, complement in data.val_chunks():
         logits = model.logits(x)
-        loss = bce_terms(logits, y)
+        loss = bce_terms(logits, y, complement)
         if one_chunk:  # (every Boolean table) the mean exactly as before chunking existed
             means.append(loss.mean(dim=(1, 2)))
         else:

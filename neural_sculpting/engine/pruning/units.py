@@ -36,7 +36,7 @@ def unit_scores(model: LaneMLP, data: LaneData) -> torch.Tensor:
     with torch.enable_grad():
         for p in params:
             p.requires_grad_(True)
-        for x, y, _ in data.val_chunks():
+        for x, y, *_ in data.val_chunks():
             logits, hidden = model.forward(x, keep_hidden=True)
             # Per-sample losses summed: sample i's activations only reach sample i's loss, so
             # the gradient of the sum is each sample's own dL_i/da_i, and lanes stay separate.
