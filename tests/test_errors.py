@@ -49,3 +49,20 @@ def test_a_bug_keeps_its_traceback(monkeypatch, bug):
     with pytest.raises(type(bug)) as info:
         cli_main.main(["graph", "show", "reused"])
     assert info.value is bug and info.traceback  # raised through, not turned into a line
+
+
+@pytest.mark.parametrize(
+    "drawing, message",
+    [
+        (["--cell", "xor", "two", "a.png"], "the depth must be a whole number"),
+        (["--cell", "xor", "1", "a.png", "--graph", "xor"], "not both"),
+        (["--graph", "xor", "--depth", "1"], "needs --graph, --depth and -o"),
+    ],
+)
+def test_draw_cell_refuses_a_bad_cell_list_in_one_line(capsys, tmp_path, drawing, message):
+    trials = tmp_path / "trials.csv"
+    trials.write_text("graph,depth\n")
+    assert cli_main.main(["draw-cell", "--trials", str(trials), *drawing]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not list(tmp_path.glob("*.png"))

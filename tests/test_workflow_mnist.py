@@ -36,7 +36,10 @@ def test_the_papers_mnist_study_plans(tmp_path):
     scores = set(re.findall(r"results/trials/\S+/score\.json", result.stdout))
     assert len(scores) == 36 + 48
     assert counts["trials_table"] == 2 and counts["paper_figure"] == 1  # fig13b
-    assert counts["draw_cell"] == 3 + 4
+    # One drawing job per experiment: its 3 and 4 depths' drawings.
+    assert sum(n for rule, n in counts.items() if rule.startswith("draw_")) == 2
+    drawings = set(re.findall(r"results/figures/drawings/mnist\S+\.png", result.stdout))
+    assert len(drawings) == 3 + 4
     assert "results/data/mnist_two_digits_paper_c1000.npz" in result.stdout
     # Each job gets its trial as JSON, with the paper's MNIST settings filled in.
     assert '"accuracy_threshold":98.0' in result.stdout

@@ -18,7 +18,8 @@ from neural_sculpting.figures.dispatch import drawing_function
 from neural_sculpting.foundations import paths
 from neural_sculpting.foundations.errors import SculptError
 from neural_sculpting.study import catalogue
-from neural_sculpting.workflow import Job, Plan, PlanError
+from neural_sculpting.workflow import Job, Plan, PlanError, drawing_targets
+from neural_sculpting.workflow.drawings import drawing_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -361,3 +362,26 @@ def test_an_edge_case_figure_needs_its_network_in_the_config(quickstart, paper):
     with pytest.raises(PlanError, match="fig38 needs trials of reused"):
         test.check_targets(["fig38"])
     paper.check_targets(["fig38", "fig39", "fig40", "table4"])
+
+
+def test_an_experiments_drawings_are_one_job(paper):
+    """Every drawing target is made by exactly one drawing job, one job per experiment where its
+    graphs share the task options (every Boolean experiment), each job drawing from the records
+    of its own experiment's trials only."""
+    jobs = drawing_jobs(paper)
+    outputs = [path for job in jobs for path in job.outputs()]
+    assert sorted(outputs) == sorted(drawing_targets(paper.study.values()))
+    assert len(outputs) == len(set(outputs)) and len({job.rule for job in jobs}) == len(jobs)
+    boolean = [job for job in jobs if not job.options]
+    assert len({job.experiment for job in boolean}) == len(boolean) > 10
+    for job in jobs:
+        cells = set(job.cells)
+        expected = {
+            str(path)
+            for t in paper.study[job.experiment].trials
+            if t.detects and (t.graph, t.depth) in cells
+            for path in (paths.selected_json(t.key), paths.score_json(t.key, t.analysis))
+        }
+        inputs = job.inputs(paper)
+        assert len(inputs) == len(set(inputs)) and set(inputs) == expected
+        assert job.cell_options().count("--cell ") == len(job.cells)

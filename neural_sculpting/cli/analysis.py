@@ -65,13 +65,29 @@ def _draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drawing_cells(args: argparse.Namespace) -> list[tuple[str, int, Path]]:
+    """(graph, depth, output) of each drawing asked for, by --cell or by --graph, --depth, -o."""
+    single = (args.graph, args.depth, args.output)
+    if args.cell and any(v is not None for v in single):
+        raise UsageError("draw-cell takes --cell or --graph, --depth and -o, not both")
+    if not args.cell:
+        if any(v is None for v in single):
+            raise UsageError("draw-cell needs --graph, --depth and -o (or --cell)")
+        return [single]
+    cells = []
+    for graph, depth, output in args.cell:
+        if not depth.isdigit():
+            raise UsageError(f"--cell {graph} {depth} {output}: the depth must be a whole number")
+        cells.append((graph, int(depth), Path(output)))
+    return cells
+
+
 def _draw_cell(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from neural_sculpting.analysis.trial import representative_trial
     from neural_sculpting.figures.tables import trials_table
-    from neural_sculpting.figures.trial_drawing import draw_trial
 
+    cells = _drawing_cells(args)
     if len(args.trials) == 1 and args.trials[0].suffix == ".csv":
         source = args.trials[0]
         table = pd.read_csv(source)
@@ -80,30 +96,42 @@ def _draw_cell(args: argparse.Namespace) -> int:
         table = trials_table(args.trials)
     if "analysis_dir" not in table.columns:
         raise SculptError(f"{source}: no analysis_dir column; rebuild it with `sculpt table`")
-    cell = table[(table["graph"] == args.graph) & (table["depth"] == args.depth)]
-    if cell.empty:
-        raise SculptError(f"{source}: no trial of {args.graph} with {args.depth} hidden layers")
-    task = dataset_task_of(args, lambda: cell["arch"].iloc[0])
+    chosen = [(table[(table["graph"] == g) & (table["depth"] == d)], g, d, o) for g, d, o in cells]
+    for cell, graph, depth, _ in chosen:  # every cell checked before anything is drawn
+        if cell.empty:
+            raise SculptError(f"{source}: no trial of {graph} with {depth} hidden layers")
+    for cell, graph, depth, output in chosen:
+        _draw_one_cell(args, cell, graph, depth, output)
+    return 0
+
+
+def _draw_one_cell(
+    args: argparse.Namespace, cell: Any, graph: str, depth: int, output: Path
+) -> None:
+    from neural_sculpting.analysis.trial import representative_trial
+    from neural_sculpting.figures.trial_drawing import draw_trial
+
+    cell_args = argparse.Namespace(**{**vars(args), "graph": graph})
+    task = dataset_task_of(cell_args, lambda: cell["arch"].iloc[0])
     untrainable = int((cell["trainable"] == False).sum())  # noqa: E712 (a pandas mask)
     if untrainable == len(cell):
         from neural_sculpting.figures.drawing import draw_note
 
-        layers = f"{args.depth} hidden layer{'s' if args.depth != 1 else ''}"
+        layers = f"{depth} hidden layer{'s' if depth != 1 else ''}"
         draw_note(
-            args.output,
-            f"{args.graph}, {layers}",
+            output,
+            f"{graph}, {layers}",
             f"{untrainable} of {len(cell)} trials untrainable:\nthe dense network stayed below "
             "the accuracy threshold,\nso nothing was pruned and there is no network to draw",
         )
-        print(f"{args.output}: {untrainable} of {len(cell)} trials untrainable, nothing to draw")
-        return 0
+        print(f"{output}: {untrainable} of {len(cell)} trials untrainable, nothing to draw")
+        return
     row, share, compared = representative_trial(cell.to_dict("records"), task)
     draw_trial(
         Path(row["trial_dir"]), Path(row["analysis_dir"]), task,
-        args.output, with_graph=True,
+        output, with_graph=True,
         note=f"most common structure: {share} of {compared} trials",
     )  # fmt: skip
-    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -157,9 +185,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         help="the experiment's trials.csv, or its trials' selected.json and score.json files",
     )
-    cell.add_argument("--graph", required=True)
-    cell.add_argument("--depth", required=True, type=int, help="number of hidden layers")
-    cell.add_argument("-o", "--output", required=True, type=Path, help="FILE.png|svg|pdf")
+    cell.add_argument("--graph")
+    cell.add_argument("--depth", type=int, help="number of hidden layers")
+    cell.add_argument("-o", "--output", type=Path, help="FILE.png|svg|pdf")
+    cell.add_argument(
+        "--cell",
+        nargs=3,
+        action="append",
+        metavar=("GRAPH", "DEPTH", "OUTPUT"),
+        help="a drawing to make, instead of --graph, --depth and -o (repeat it for several)",
+    )
     _add_dataset_task_options(cell)
     cell.set_defaults(handler=_draw_cell)
 

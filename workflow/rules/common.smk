@@ -11,6 +11,7 @@ from neural_sculpting.study import catalogue
 from neural_sculpting.foundations import paths
 from neural_sculpting.study.experiments import ConfigError
 from neural_sculpting.workflow import Plan, PlanError, drawing_targets, trial_dir_of
+from neural_sculpting.workflow.drawings import drawing_jobs
 
 try:
     PLAN = Plan.from_config(config)

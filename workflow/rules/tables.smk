@@ -68,33 +68,40 @@ rule trials_table_unscored:
         "{params.sculpt} table {input:q} -o {output:q} > {log:q} 2>&1"
 
 
-# A cell's drawing is chosen from its trials' records, so it runs beside the table job.
-rule draw_cell:
-    input:
-        lambda wildcards: PLAN.drawing_inputs(
-            wildcards.experiment, wildcards.graph, wildcards.depth
-        ),
-    output:
-        report(
-            str(paths.drawing_cell("{experiment}", "{graph}", "{depth}")),
-            category="Drawings",
-            subcategory="{experiment}",
-            caption="../report/drawing.rst",
-        ),
-    log:
-        log_path("experiments", "{experiment}", "draw_{graph}_h{depth}.log"),
-    benchmark:
-        benchmark_path("experiments", "{experiment}", "draw_{graph}_h{depth}.tsv")
-    conda:
-        CPU_ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        sculpt=SCULPT,
-        # a dataset task's description (or --undescribed), quoted by the plan
-        task=lambda wildcards: PLAN.task_options(wildcards.experiment, wildcards.graph),
-    shell:
-        "{params.sculpt} draw-cell --trials {input:q} --graph {wildcards.graph:q} "
-        "--depth {wildcards.depth} {params.task} -o {output:q} > {log:q} 2>&1"
+# A cell's drawing is chosen from its trials' records, so it runs beside the table job; an
+# experiment's drawings are one job (`Drawings` in neural_sculpting/workflow/drawings.py).
+for drawings in drawing_jobs(PLAN):
+
+    rule:
+        name:
+            drawings.rule
+        input:
+            drawings.inputs(PLAN),
+        output:
+            [
+                report(
+                    path,
+                    category="Drawings",
+                    subcategory=drawings.experiment,
+                    caption="../report/drawing.rst",
+                )
+                for path in drawings.outputs()
+            ],
+        log:
+            drawings.log(),
+        benchmark:
+            drawings.benchmark()
+        conda:
+            CPU_ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=5 + len(drawings.cells),
+        params:
+            sculpt=SCULPT,
+            # a dataset task's description (or --undescribed), quoted by the plan
+            task=drawings.options,
+            cells=drawings.cell_options(),
+        shell:
+            "{params.sculpt} draw-cell --trials {input:q} {params.task} {params.cells} "
+            "> {log:q} 2>&1"
