@@ -25,7 +25,7 @@ APPENDIX = ROOT / "docs" / "appendix"
 OUTPUT = ROOT / "docs" / "reproduction"
 SOURCE = (
     "the figure CSVs committed in `docs/study/figures/` (the Boolean study of 2026-12-07, engine "
-    "rules 5) and `docs/appendix/` (Tables 2-3 at every depth, 2026-12-07, engine rules 4), by "
+    "rules 5) and `docs/appendix/` (Tables 2-3 at every depth, 2026-12-07, engine rules 5), by "
     "`scripts/reproduction_report.py`"
 )
 WRITTEN = ("README.md", "verdicts.csv")
