@@ -20,7 +20,7 @@ SOURCES = sorted(
 PREQUOTED = {
     "params.sculpt", "params.args", "params.trials", "params.thresholds", "params.seed",
     "params.device", "params.budget", "params.task", "threads", "wildcards.target",
-    "wildcards.depth",
+    "wildcards.depth", "params.cells",  # quoted by `Drawings.cell_options` (shlex)
 }  # fmt: skip
 
 

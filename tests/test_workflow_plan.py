@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -384,4 +385,8 @@ def test_an_experiments_drawings_are_one_job(paper):
         }
         inputs = job.inputs(paper)
         assert len(inputs) == len(set(inputs)) and set(inputs) == expected
-        assert job.cell_options().count("--cell ") == len(job.cells)
+        words = shlex.split(job.cell_options())  # quoted for the shell: splits back exactly
+        want = [
+            ["--cell", g, str(d), out] for (g, d), out in zip(job.cells, job.outputs(), strict=True)
+        ]
+        assert words == [w for cell in want for w in cell]
