@@ -345,8 +345,8 @@ class LaneData:
             self._plan_buffers = buffers if reuse else self._plan_buffers
         order, noise = buffers
         # Per lane: its seed into one generator (`seeding.generator`'s stream), the shuffle, the
-        # noise: torch's own calls, made by `kernels.py` (in Python, their call overhead was
-        # most of the cost at a table's sixteen rows).
+        # noise: torch's own calls, made by `kernels.py` (half the cost of making them from Python
+        # at a table's sixteen rows; the rest is the generator's own reseeding and draws).
         kernels.lane_kernels().epoch_plan(torch.Generator(device="cpu"), seeds, order, noise)
         if noise is not None:
             self.data.scale_noise(noise)
