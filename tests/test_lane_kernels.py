@@ -12,9 +12,10 @@ import torch
 import torch.nn.functional as F
 
 from neural_sculpting.engine import kernels
+from neural_sculpting.engine.data import LaneData, boolean_data
 from neural_sculpting.engine.lanes import LaneMLP
 from neural_sculpting.engine.step import LaneProgram
-from neural_sculpting.engine.training import bce_terms
+from neural_sculpting.engine.training import bce_terms, evaluate, evaluate_chunks
 
 # Widths that leave every kind of remainder: 1-7 columns past a vector, rows past a block of four,
 # single units, and 16+ columns.
@@ -224,3 +225,44 @@ def test_the_bits_right_are_the_sign_tests_count(rows, outputs):
             for z, t in zip(logits[lane].flatten(), truth[lane].flatten(), strict=True)
         )
         assert got[lane].item() == want
+
+
+@pytest.mark.parametrize(
+    "widths, batch_size",
+    [((4, 9, 3), None), ((4, 9, 3), 16), ((5, 12, 7, 6), 8), ((6, 24, 24, 16), 32), ((3, 5, 2), 3)],
+)
+def test_the_compiled_evaluation_is_the_chunked_one(widths, batch_size):
+    """`evaluate` of a whole truth table by one compiled call against `evaluate_chunks`, bit for
+    bit (accuracy, mean BCE, the best-epoch rule's loss: none, one batch, several, an uneven last
+    one), for all lanes and for a lane alone; and against float64 by hand. Two tasks, lanes with
+    dead units, and large weights, so that some logits saturate the log-sigmoid."""
+    n_in, n_out, lanes = widths[0], widths[-1], 7
+    inputs = np.array([[(r >> i) & 1 for i in range(n_in)] for r in range(2**n_in)], np.uint8)
+    tables = [(f"t{t}", inputs, (np.random.default_rng(t).random((2**n_in, n_out)) > 0.5))
+              for t in range(2)]  # fmt: skip
+    data = LaneData(boolean_data([(n, i, o.astype(np.uint8)) for n, i, o in tables]),
+                    [lane % 2 for lane in range(lanes)], "cpu")  # fmt: skip
+    model = LaneMLP.initialise(widths, [(6, lane) for lane in range(lanes)])
+    with torch.no_grad():
+        model.weights[0][2:4, :, 0] = 0.0  # lanes 2 and 3: input 0 pruned
+        model.weights[-1][5].mul_(40.0)  # lane 5: logits far into the saturated range
+    compiled, chunked = evaluate(model, data, batch_size), evaluate_chunks(model, data, batch_size)
+    for name in ("accuracy", "loss", "per_bit", "selection_loss"):
+        a, b = getattr(compiled, name), getattr(chunked, name)
+        assert (a is None) == (b is None) == (name == "selection_loss" and batch_size is None)
+        if a is not None:
+            assert a.dtype == b.dtype and torch.equal(a, b), name
+    alone = evaluate(model.select([5]), data.select([5]), batch_size)
+    assert torch.equal(alone.loss, compiled.loss[5:6])
+    logits = model.forward(data.val_x)[0].double()  # autograd's forward
+    y = data.val_y.double()
+    right = ((logits > 0) == (y > 0.5)).double().mean(dim=(1, 2)) * 100
+    assert torch.allclose(compiled.accuracy, right, rtol=0, atol=1e-9)
+    bce = F.binary_cross_entropy_with_logits(logits, y, reduction="none")
+    assert torch.allclose(compiled.loss.double(), bce.mean(dim=(1, 2)), rtol=1e-5)
+    if batch_size is not None and 2**n_in > batch_size:
+        means = [b.mean(dim=(1, 2)) for b in bce.split(batch_size, dim=1)]
+        by_hand = torch.stack(means).sum(dim=0) / (len(means) - 1)
+        assert torch.allclose(compiled.selection_loss, by_hand, rtol=1e-5)
+    elif batch_size is not None:
+        assert bool(torch.isinf(compiled.selection_loss).all())

@@ -64,7 +64,7 @@ class LaneProgram:
         self.tail = self.flat[sum(sizes) : n_used]
         if tail is not None:
             self.tail.copy_(tail)
-        self._tail_at = sum(sizes)
+        self.tail_at = sum(sizes)
 
         def views(buf: torch.Tensor, fill: list[torch.Tensor] | None) -> list[torch.Tensor]:
             out, start = [], 0
@@ -82,7 +82,7 @@ class LaneProgram:
         n = self.n_layers
         self.model = LaneMLP(model.widths, params[:n], params[n:], masks[:n], masks[n:])
         self.adam = FusedAdam(self.flat, lr=lr, weight_decay=weight_decay)
-        self._sizes = sizes
+        self.sizes = sizes  # each model tensor's elements, in the buffers' order
         # Per layer, made once (the buffers never move): forward (W^T, b as [L, 1, out]) for the
         # hidden layers and the output layer apart; backward, last layer first, (W or None for
         # the first layer, whose input gradient is not needed; dW^T, into which autograd's h^T g
@@ -98,7 +98,7 @@ class LaneProgram:
             (self.model.weights[k] if k > 0 else None, self.grads[k].mT, self.grads[n + k])
             for k in range(n - 1, -1, -1)
         ]
-        self._tail_lanes = tail_lanes
+        self.tail_lanes = tail_lanes
         if compiled is None:
             compiled = kernels.runs_on(self.flat)
         self._trainer = None
@@ -114,11 +114,15 @@ class LaneProgram:
         # padded buffer (`kernels.padded`: a lane's sigmoid must not depend on the lane count).
         self._activations: dict[int, tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]] = {}
 
+    @property
+    def compiled(self) -> bool:
+        """Whether the step runs as one compiled call (`kernels.py`'s `Trainer`)."""
+        return self._trainer is not None
+
     def _blocks(self, buf: torch.Tensor) -> list[torch.Tensor]:
         """`buf` (shaped like `flat`) cut into the model's tensors, each as [L, elements]."""
         return [
-            block.view(self.model.n_lanes, -1)
-            for block in buf[: sum(self._sizes)].split(self._sizes)
+            block.view(self.model.n_lanes, -1) for block in buf[: sum(self.sizes)].split(self.sizes)
         ]
 
     @torch.no_grad()
@@ -128,15 +132,15 @@ class LaneProgram:
         for saved, p in zip(self._blocks(kept), self._blocks(self.flat), strict=True):
             torch.where(flags, p, saved, out=saved)
         if self.tail.numel():
-            saved = kept[self._tail_at : self._tail_at + self.tail.numel()]
-            torch.where(lanes[self._tail_lanes], self.tail, saved, out=saved)
+            saved = kept[self.tail_at : self.tail_at + self.tail.numel()]
+            torch.where(lanes[self.tail_lanes], self.tail, saved, out=saved)
 
     @torch.no_grad()
     def restore(self, kept: torch.Tensor, model: LaneMLP) -> None:
         """Write `kept` (shaped like `flat`) into `model`'s own parameter tensors and `tail`."""
         for p, saved in zip(model.parameters(), self._blocks(kept), strict=True):
             p.copy_(saved.view(p.shape))
-        self.tail.copy_(kept[self._tail_at : self._tail_at + self.tail.numel()])
+        self.tail.copy_(kept[self.tail_at : self.tail_at + self.tail.numel()])
 
     def step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         """One optimiser step of every lane on its batch x [L, B, n_in], y [L, B, n_out]: the

@@ -97,11 +97,29 @@ def bits_right(logits: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> Evaluation:
-    """Accuracy and loss of every lane on its clean validation set, a chunk of rows at a time;
-    with `batch_size`, also the loss the best-epoch rule compares."""
+    """Accuracy and loss of every lane on its clean validation set; with `batch_size`, also the
+    loss the best-epoch rule compares. A validation table of one chunk without digits (every
+    Boolean table) on the CPU is evaluated by one compiled call (`kernels.py`: the operations
+    of `evaluate_chunks`, issued from C++, so the same numbers), anything else by
+    `evaluate_chunks`."""
+    if data.data.n_val <= data.eval_rows and not data.data.digit_groups:
+        x, _, y_true, complement = next(data.val_chunks())
+        if kernels.runs_on(x) and kernels.runs_on(model.weights[0]) and x.is_contiguous():
+            weights = [w.contiguous() for w in model.weights]
+            biases = [b.contiguous() for b in model.biases]
+            per_bit, loss, selection = kernels.lane_kernels().evaluate_table(
+                x, weights, biases, y_true, complement, batch_size, kernels.VECTOR_BODY
+            )
+            return Evaluation(per_bit, loss, per_bit, None, selection)
+    return evaluate_chunks(model, data, batch_size)
+
+
+@torch.no_grad()
+def evaluate_chunks(model: LaneMLP, data: LaneData, batch_size: int | None = None) -> Evaluation:
+    """`evaluate` on any device, a chunk of validation rows at a time (`LaneData.val_chunks`)."""
+    one_chunk = data.data.n_val <= data.eval_rows
     bits = digits = 0
     sums, means, rows = [], [], []
-    one_chunk = data.data.n_val <= data.eval_rows
     # The rows' losses matter only to a loss over several batches (one batch: infinite).
     several_batches = batch_size is not None and data.data.n_val > batch_size
     for x, y, y_true, complement in data.val_chunks():
@@ -223,13 +241,7 @@ def _train(
         model, lr=hp.lr, weight_decay=hp.weight_decay, tail=tail, tail_lanes=tail_lanes
     )
     current = program.model
-    best = program.flat.clone()
-    best_acc = torch.full((model.n_lanes,), -1.0, dtype=torch.float64)
-    best_loss = torch.full((model.n_lanes,), float("inf"))
-    best_selection = torch.full((model.n_lanes,), float("inf"), dtype=torch.float64)
-    # Both measures at each lane's kept epoch, for the records (NaN until an epoch is kept).
-    best_bit = torch.full((model.n_lanes,), float("nan"), dtype=torch.float64)
-    best_digit = best_bit.clone() if data.data.digit_groups else None
+    kept = KeptEpochs(program, digits=bool(data.data.digit_groups))
     seeds = KeySeeds(keys)
     for epoch in range(hp.epochs):
         plan = data.seeded_plan(seeds.seeds(epoch), reuse=True)
@@ -238,20 +250,51 @@ def _train(
         ev = evaluate(current, data, hp.batch_size)
         if on_epoch is not None:
             on_epoch(epoch, ev)
-        # The authors' rule: higher accuracy, or as high with a loss at most as low (so a
-        # later epoch wins a tie, and every epoch as accurate when the loss is infinite).
-        better = (ev.accuracy > best_acc) | (
-            (ev.accuracy >= best_acc) & (ev.selection_loss <= best_selection)
-        )
-        if bool(better.any()):
-            best_acc = torch.where(better, ev.accuracy, best_acc)
-            best_loss = torch.where(better, ev.loss, best_loss)
-            best_selection = torch.where(better, ev.selection_loss, best_selection)
-            best_bit = torch.where(better, ev.per_bit, best_bit)
-            if best_digit is not None:
-                best_digit = torch.where(better, ev.per_digit, best_digit)
-            program.keep_lanes(best, better.to(model.device))
-    program.restore(best, model)
+        kept.offer(ev)
+    program.restore(kept.flat, model)
     if tail is not None:
         tail.copy_(program.tail)
-    return Evaluation(best_acc, best_loss, best_bit, best_digit)
+    return Evaluation(kept.accuracy, kept.loss, kept.per_bit, kept.per_digit)
+
+
+class KeptEpochs:
+    """Each lane's kept epoch of a training by the authors' rule: an epoch replaces the kept one
+    when its validation accuracy is higher, or as high with a selection loss at most as low (so
+    a later epoch wins a tie, and every epoch as accurate when that loss is infinite). Holds the
+    kept epochs' measures and parameters (`flat`, laid out as the program's)."""
+
+    def __init__(self, program: LaneProgram, digits: bool) -> None:
+        n = program.model.n_lanes
+        self.program = program
+        self.flat = program.flat.clone()
+        self.accuracy = torch.full((n,), -1.0, dtype=torch.float64)
+        self.loss = torch.full((n,), float("inf"))
+        self.selection = torch.full((n,), float("inf"), dtype=torch.float64)
+        # Both measures at each lane's kept epoch, for the records (NaN until an epoch is kept).
+        self.per_bit = torch.full((n,), float("nan"), dtype=torch.float64)
+        self.per_digit = self.per_bit.clone() if digits else None
+        self._compiled = None
+        if program.compiled:  # the same comparisons and copies, in one call an epoch
+            self._compiled = kernels.lane_kernels().KeptEpochs(
+                program.flat, self.flat, program.sizes, n, program.tail_at, program.tail_lanes,
+                self.accuracy, self.selection, self.loss, self.per_bit, self.per_digit,
+            )  # fmt: skip
+
+    def offer(self, ev: Evaluation) -> None:
+        """Keep this epoch (its measures and the program's current parameters) for every lane it
+        is better for."""
+        if self._compiled is not None:
+            self._compiled.offer(ev.accuracy, ev.selection_loss, ev.loss, ev.per_bit, ev.per_digit)
+            return
+        better = (ev.accuracy > self.accuracy) | (
+            (ev.accuracy >= self.accuracy) & (ev.selection_loss <= self.selection)
+        )
+        if not bool(better.any()):
+            return
+        pairs = [(ev.accuracy, self.accuracy), (ev.loss, self.loss), (ev.per_bit, self.per_bit)]
+        pairs.append((ev.selection_loss, self.selection))
+        if self.per_digit is not None:
+            pairs.append((ev.per_digit, self.per_digit))
+        for new, best in pairs:
+            torch.where(better, new, best, out=best)
+        self.program.keep_lanes(self.flat, better.to(self.program.flat.device))

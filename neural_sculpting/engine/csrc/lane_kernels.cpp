@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <tuple>
 #include <vector>
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -375,6 +377,147 @@ at::Tensor bits_right(const at::Tensor& logits, const at::Tensor& truth) {
   return out;
 }
 
+// The authors' validation loss from per-row mean losses [L, V] in batches of `batch` (at least
+// two batches): the ATen calls of `training.validation_batch_loss`, in its order.
+at::Tensor batch_loss(const at::Tensor& row_losses, int64_t batch) {
+  const long lanes = row_losses.size(0), n = row_losses.size(1);
+  const long batches = (n + batch - 1) / batch, full = (n / batch) * batch;
+  std::vector<at::Tensor> parts{
+      row_losses.slice(1, 0, full).to(at::kDouble).view({lanes, -1, batch}).mean({2})};
+  if (full < n) parts.push_back(row_losses.slice(1, full).to(at::kDouble).mean({1}, true));
+  const at::Tensor means = parts.size() > 1 ? at::cat(parts, 1) : parts[0];
+  return means.cumsum(1).select(1, -1).div(at::Scalar(static_cast<int64_t>(batches - 1)));
+}
+
+// Every lane on its whole validation table at once (x [L, V, n], `truth` y > 0.5 and
+// `complement` 1 - y, both [L, V, m]): its share of output bits right in percent (float64), its
+// mean BCE (float32) and, with a batch size, the best-epoch rule's loss (float64; inf for one
+// batch). The ATen calls `training.evaluate` makes for a table of one chunk, issued from here:
+// the logits sit at the start of a zeroed buffer of whole `vector_body`s, over which the
+// log-sigmoid runs (so a lane's numbers do not depend on the lane count).
+std::tuple<at::Tensor, at::Tensor, c10::optional<at::Tensor>> evaluate_table(
+    const at::Tensor& x, const std::vector<at::Tensor>& weights,
+    const std::vector<at::Tensor>& biases, const at::Tensor& truth, const at::Tensor& complement,
+    c10::optional<int64_t> batch_size, int64_t vector_body) {
+  at::AutoDispatchBelowADInplaceOrView below_autograd;
+  const Shape s = shape_of(x, weights, biases);
+  const long lanes = s.lanes, rows = s.rows, outs = s.widths.back(), n = lanes * rows * outs;
+  TORCH_CHECK(complement.sizes() == truth.sizes() && complement.is_contiguous() &&
+                  complement.scalar_type() == at::kFloat,
+              "complement must be contiguous float32, shaped like the truth");
+  TORCH_CHECK(!batch_size || *batch_size > 0, "the batch size must be positive");
+  at::Tensor whole = at::empty({(n + vector_body - 1) / vector_body * vector_body}, at::kFloat);
+  whole.slice(0, n).zero_();
+  const at::Tensor logits = whole.slice(0, 0, n).view({lanes, rows, outs});
+  forward(x, weights, biases, {}, logits);
+  at::Tensor terms = at::mul(complement, logits);
+  terms.sub_(at::log_sigmoid(whole).slice(0, 0, n).view({lanes, rows, outs}));
+  at::Tensor loss = at::mean(terms, {1, 2});
+  c10::optional<at::Tensor> selection;
+  if (batch_size && rows > *batch_size)
+    selection = batch_loss(at::mean(terms, {2}), *batch_size);
+  else if (batch_size)
+    selection = at::full({lanes}, std::numeric_limits<double>::infinity(), at::kDouble);
+  at::Tensor per_bit = bits_right(logits, truth)
+                           .to(at::kDouble)
+                           .mul(100.0)
+                           .div(at::Scalar(static_cast<int64_t>(rows * outs)));
+  return {per_bit, loss, selection};
+}
+
+// The best-epoch rule of a lane group (its `LaneProgram`'s flat buffer): `offer` takes an epoch's
+// evaluation and, for every lane whose accuracy is higher than its kept one's, or as high with a
+// selection loss at most as low, keeps the epoch's measures and copies the lane's parameters
+// (each layer's block of `flat`, and its loose ones in the tail) into `kept`. Comparisons and
+// copies only, so the numbers are those of `torch.where` over the same tensors.
+class KeptEpochs {
+ public:
+  KeptEpochs(at::Tensor flat, at::Tensor kept, std::vector<int64_t> sizes, int64_t lanes,
+             int64_t tail_at, c10::optional<at::Tensor> tail_lanes, at::Tensor accuracy,
+             at::Tensor selection, at::Tensor loss, at::Tensor per_bit,
+             c10::optional<at::Tensor> per_digit)
+      : flat_(std::move(flat)), kept_(std::move(kept)), sizes_(std::move(sizes)), lanes_(lanes),
+        tail_at_(tail_at), accuracy_(std::move(accuracy)), selection_(std::move(selection)),
+        loss_(std::move(loss)), per_bit_(std::move(per_bit)), per_digit_(std::move(per_digit)) {
+    TORCH_CHECK(flat_.is_contiguous() && kept_.sizes() == flat_.sizes() && kept_.is_contiguous() &&
+                    flat_.scalar_type() == at::kFloat && kept_.scalar_type() == at::kFloat &&
+                    flat_.is_cpu() && kept_.is_cpu(),
+                "flat and kept must be contiguous float32 CPU buffers of one size");
+    int64_t at = 0;
+    for (int64_t size : sizes_) {
+      TORCH_CHECK(size % lanes_ == 0, "a parameter block must hold the same count per lane");
+      at += size;
+    }
+    TORCH_CHECK(at <= tail_at_ && tail_at_ <= flat_.numel(), "blocks past the buffer");
+    if (tail_lanes && tail_lanes->numel()) {
+      TORCH_CHECK(tail_lanes->dim() == 1 && tail_lanes->is_contiguous() && tail_lanes->is_cpu() &&
+                      tail_lanes->scalar_type() == at::kLong &&
+                      tail_at_ + tail_lanes->numel() <= flat_.numel(),
+                  "tail_lanes must be contiguous CPU int64, one lane per loose parameter");
+      const int64_t* t = tail_lanes->data_ptr<int64_t>();
+      tail_lanes_.assign(t, t + tail_lanes->numel());
+      for (int64_t lane : tail_lanes_) TORCH_CHECK(lane >= 0 && lane < lanes_, "tail lane out of range");
+    }
+    check_measure(accuracy_, at::kDouble, "accuracy");
+    check_measure(selection_, at::kDouble, "selection");
+    check_measure(loss_, at::kFloat, "loss");
+    check_measure(per_bit_, at::kDouble, "per_bit");
+    if (per_digit_) check_measure(*per_digit_, at::kDouble, "per_digit");
+  }
+
+  void offer(const at::Tensor& accuracy, const at::Tensor& selection, const at::Tensor& loss,
+             const at::Tensor& per_bit, const c10::optional<at::Tensor>& per_digit) {
+    check_measure(accuracy, at::kDouble, "accuracy");
+    check_measure(selection, at::kDouble, "selection");
+    check_measure(loss, at::kFloat, "loss");
+    check_measure(per_bit, at::kDouble, "per_bit");
+    TORCH_CHECK(per_digit.has_value() == per_digit_.has_value(), "per_digit given as kept");
+    if (per_digit) check_measure(*per_digit, at::kDouble, "per_digit");
+    const double* acc = accuracy.data_ptr<double>();
+    const double* sel = selection.data_ptr<double>();
+    double* best_acc = accuracy_.data_ptr<double>();
+    double* best_sel = selection_.data_ptr<double>();
+    std::vector<char> better(lanes_);
+    bool any = false;
+    for (long l = 0; l < lanes_; ++l) {
+      better[l] = acc[l] > best_acc[l] || (acc[l] >= best_acc[l] && sel[l] <= best_sel[l]);
+      if (!better[l]) continue;
+      any = true;
+      best_acc[l] = acc[l];
+      best_sel[l] = sel[l];
+      loss_.data_ptr<float>()[l] = loss.data_ptr<float>()[l];
+      per_bit_.data_ptr<double>()[l] = per_bit.data_ptr<double>()[l];
+      if (per_digit) per_digit_->data_ptr<double>()[l] = per_digit->data_ptr<double>()[l];
+    }
+    if (!any) return;
+    const float* from = flat_.data_ptr<float>();
+    float* to = kept_.data_ptr<float>();
+    long at = 0;
+    for (int64_t size : sizes_) {
+      const long per = size / lanes_;
+      for (long l = 0; l < lanes_; ++l)
+        if (better[l]) std::copy(from + at + l * per, from + at + (l + 1) * per, to + at + l * per);
+      at += size;
+    }
+    for (size_t i = 0; i < tail_lanes_.size(); ++i)
+      if (better[tail_lanes_[i]]) to[tail_at_ + i] = from[tail_at_ + i];
+  }
+
+ private:
+  void check_measure(const at::Tensor& t, at::ScalarType type, const char* what) const {
+    TORCH_CHECK(t.dim() == 1 && t.size(0) == lanes_ && t.is_contiguous() && t.is_cpu() &&
+                    t.scalar_type() == type,
+                what, " must be a contiguous CPU tensor [lanes] of ", type);
+  }
+
+  at::Tensor flat_, kept_;
+  std::vector<int64_t> sizes_;
+  long lanes_, tail_at_;
+  std::vector<int64_t> tail_lanes_;
+  at::Tensor accuracy_, selection_, loss_, per_bit_;
+  c10::optional<at::Tensor> per_digit_;
+};
+
 // A lane group's training step in one call: `forward`, the mean BCE's gradient
 // (sigmoid(z) - y) / (rows x outputs), `backward`, torch's fused Adam over the flat buffer, then
 // the masks. The elementwise operations are the ATen calls `step.py` made one by one from
@@ -418,6 +561,12 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("epoch_plan", &epoch_plan, "every lane's shuffle and noise from its seed");
   m.def("gather_batches", &gather_batches, "an epoch's batches of every lane");
   m.def("bits_right", &bits_right, "every lane's output bits right at 0.5");
+  m.def("evaluate_table", &evaluate_table, "every lane on its whole validation table");
+  py::class_<KeptEpochs>(m, "KeptEpochs", py::module_local())
+      .def(py::init<at::Tensor, at::Tensor, std::vector<int64_t>, int64_t, int64_t,
+                    c10::optional<at::Tensor>, at::Tensor, at::Tensor, at::Tensor, at::Tensor,
+                    c10::optional<at::Tensor>>())
+      .def("offer", &KeptEpochs::offer, "keep the lanes this epoch is better for");
   py::class_<Trainer>(m, "Trainer", py::module_local())  // each build its own type
       .def(py::init<std::vector<at::Tensor>, std::vector<at::Tensor>, std::vector<at::Tensor>,
                     std::vector<at::Tensor>, at::Tensor, at::Tensor, at::Tensor, at::Tensor,
