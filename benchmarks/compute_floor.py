@@ -4,14 +4,18 @@
     .venv/bin/python benchmarks/compute_floor.py --sample 2 --cells   # 2 each, and one cell batched
     .venv/bin/python benchmarks/compute_floor.py --experiments validation hierarchy
     .venv/bin/python benchmarks/compute_floor.py --config config/quickstart.yaml --cores 16
+    .venv/bin/python benchmarks/compute_floor.py --repeats 3 --baseline ../engine-42e17cd
 
 For every non-MNIST experiment of the config, this times the search (dense, unit and edge
 pruning, selection: `Search.run()` in memory, no files) of `--sample` trials drawn with a fixed
 random seed (`--seed`), one after the other in this one warm process on one thread
 (`torch.set_num_threads(1)`), and multiplies the mean CPU seconds per trial by the
-experiment's trial count. With `--cells` it also times the whole cell of the first sampled
-trial (every seed of the same graph, architecture, training and search settings) as ONE
-`Search`, the way the workflow runs a cell, and each of that cell's seeds in a Search of its
+experiment's trial count. With `--repeats N` each sampled trial is timed N times and its least
+CPU time kept, as engine_efficiency.py keeps the least of its repeats: on this project's VM one
+timing of the same trial swings by up to a quarter from run to run, which the least of three
+damps without favouring either engine. With `--cells` it also times the whole cell of the
+first sampled trial (every seed of the same graph, architecture, training and search settings)
+as ONE `Search`, the way the workflow runs a cell, and each of that cell's seeds in a Search of its
 own: the ratio of the two (same work, batched / alone) is what batching the seeds saves, and
 the "cells batched" floor is the plain floor times that ratio.
 
@@ -185,22 +189,28 @@ def warm_up(trial: Trial) -> float:
     return time_search([small]).wall
 
 
-def time_alone(experiment: Experiment, trial: Trial) -> Timing:
-    """One trial in a Search of its own, printed as it ends."""
-    timing = time_search([trial])
+def time_alone(experiment: Experiment, trial: Trial, repeats: int = 1) -> Timing:
+    """One trial in a Search of its own, `repeats` times: the timing of least CPU, printed with
+    every repeat's CPU seconds as it ends."""
+    timings = [time_search([trial]) for _ in range(repeats)]
+    timing = min(timings, key=lambda t: t.cpu)
+    each = f" (least of {', '.join(f'{t.cpu:.2f}' for t in timings)})" if repeats > 1 else ""
     print(
-        f"  {experiment.name}: {trial.key} alone: CPU {timing.cpu:.2f} s, wall {timing.wall:.2f} s",
+        f"  {experiment.name}: {trial.key} alone: CPU {timing.cpu:.2f} s{each}, "
+        f"wall {timing.wall:.2f} s",
         flush=True,
     )
     return timing
 
 
-def measure(experiment: Experiment, new_trials: int, k: int, seed: int, cells: bool) -> Row:
-    """Time the sampled trials alone; with `cells` also the first one's whole cell in one
-    Search, and each of that cell's other seeds alone (so the batching is compared on the
-    same work)."""
+def measure(
+    experiment: Experiment, new_trials: int, k: int, seed: int, cells: bool, repeats: int = 1
+) -> Row:
+    """Time the sampled trials alone (each `repeats` times, the least kept); with `cells` also
+    the first one's whole cell in one Search, and each of that cell's other seeds alone (so the
+    batching is compared on the same work)."""
     sampled = sample(experiment, k, seed)
-    alone = [time_alone(experiment, trial) for trial in sampled]
+    alone = [time_alone(experiment, trial, repeats) for trial in sampled]
     if not cells:
         return Row(experiment, new_trials, sampled, tuple(alone), None, None)
     members = cell_of(sampled[0], experiment)
@@ -273,14 +283,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=Path("config/config.yaml"))
     parser.add_argument("--sample", type=int, default=1, help="trials timed per experiment")
     parser.add_argument("--seed", type=int, default=0, help="seed of the trial sampling")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="times each sampled trial is timed (least kept)"
+    )
     parser.add_argument("--cells", action="store_true", help="also time one whole cell batched")
     parser.add_argument("--cores", type=int, default=2, help="cores for the wall-hours line")
     parser.add_argument("--experiments", nargs="+", metavar="NAME", help="only these")
     parser.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout to compare")
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # the baseline's answer
     args = parser.parse_args(argv)
-    if args.sample < 1 or args.cores < 1:
-        parser.error("--sample and --cores must be at least 1")
+    if args.sample < 1 or args.cores < 1 or args.repeats < 1:
+        parser.error("--sample, --cores and --repeats must be at least 1")
     return args
 
 
@@ -300,10 +313,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"# compute floor, {datetime.date.today()}; {platform.platform()}, "
         f"{platform.processor() or platform.machine()}, os.cpu_count() {os.cpu_count()}; "
         f"torch {torch.__version__}, {torch.get_num_threads()} thread; config {args.config}; "
-        f"--sample {args.sample} --seed {args.seed}{' --cells' if args.cells else ''}"
+        f"--sample {args.sample} --repeats {args.repeats} --seed {args.seed}"
+        f"{' --cells' if args.cells else ''}"
     )
     print(f"untimed warm-up search: {warm:.2f} s wall", flush=True)
-    rows = [measure(e, new[n], args.sample, args.seed, args.cells) for n, e in boolean.items()]
+    rows = [
+        measure(e, new[n], args.sample, args.seed, args.cells, args.repeats)
+        for n, e in boolean.items()
+    ]
     print()
     print("\n".join(table(rows, args.cells)))
     print()
