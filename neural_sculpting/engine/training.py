@@ -44,13 +44,19 @@ class Evaluation:
     selection_loss: torch.Tensor | None = None
 
 
+def one_batch_loss(n_lanes: int) -> torch.Tensor:
+    """[L] the authors' validation loss of a table that fits in one batch: their sum of batch
+    means over (batches - 1) divides by zero, so inf (every epoch as accurate is then kept)."""
+    return torch.full((n_lanes,), float("inf"), dtype=torch.float64)
+
+
 def validation_batch_loss(row_losses: torch.Tensor, batch_size: int) -> torch.Tensor:
     """[L] the authors' validation loss from per-row mean losses [L, V]: the rows in consecutive
     batches of `batch_size`, the sum of the batch means over (batches - 1); inf for one batch."""
     n_lanes, n_rows = row_losses.shape
     batches = -(-n_rows // batch_size)
     if batches == 1:
-        return torch.full((n_lanes,), float("inf"), dtype=torch.float64)
+        return one_batch_loss(n_lanes)
     full = (n_rows // batch_size) * batch_size
     # The full batches' means at once, then summed in batch order (a running sum, as a loop
     # adding them one by one would: cumsum adds sequentially).
@@ -146,8 +152,8 @@ def evaluate_chunks(model: LaneMLP, data: LaneData, batch_size: int | None = Non
     selection = None
     if several_batches:
         selection = validation_batch_loss(rows[0] if one_chunk else torch.cat(rows, 1), batch_size)
-    elif batch_size is not None:
-        selection = torch.full((len(per_bit),), float("inf"), dtype=torch.float64)
+    elif batch_size is not None:  # one batch: no row losses were needed
+        selection = one_batch_loss(len(per_bit))
     return Evaluation(accuracy, mean_loss.cpu(), per_bit, per_digit, selection)
 
 

@@ -416,7 +416,7 @@ std::tuple<at::Tensor, at::Tensor, c10::optional<at::Tensor>> evaluate_table(
   c10::optional<at::Tensor> selection;
   if (batch_size && rows > *batch_size)
     selection = batch_loss(at::mean(terms, {2}), *batch_size);
-  else if (batch_size)
+  else if (batch_size)  // one batch: `training.one_batch_loss`
     selection = at::full({lanes}, std::numeric_limits<double>::infinity(), at::kDouble);
   at::Tensor per_bit = bits_right(logits, truth)
                            .to(at::kDouble)
