@@ -1,6 +1,9 @@
-"""The lanes' forward and backward passes as one compiled call each (engine rules 5).
+"""The CPU lanes' compiled calls (engine rules 5), and their build.
 
-`csrc/lane_kernels.cpp` runs each lane's whole pass from its own small matrices. It is built
+`csrc/lane_kernels.cpp` runs each lane's forward and backward pass from its own small matrices,
+and around them, one call each, what would otherwise be many small torch calls from Python: the
+training step (`step.py`), the epoch plan and batches (`data.py`), the evaluation of a whole
+truth table and the best-epoch rule (`training.py`), all with torch's own operations. It is built
 with torch's extension builder at first use (a C++ compiler and ninja; about 40 s once, then
 kept in `build_root()`) and used for float32 lanes on the CPU; CUDA lanes keep torch's batched
 products. `python -m neural_sculpting.engine.kernels`
